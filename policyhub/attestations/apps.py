@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AttestationsConfig(AppConfig):
+    name = "policyhub.attestations"
+    label = "attestations"
+    verbose_name = "Attestations"

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+
+from ..policies.models.versions import ImmutableModel
+
+
+class Acknowledgement(ImmutableModel):
+    """A person's statement that they read and understood a policy version."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    version = models.ForeignKey(
+        "policies.PolicyVersion", on_delete=models.PROTECT, related_name="acknowledgements"
+    )
+    acknowledged_at = models.DateTimeField(auto_now_add=True)
+    content_sha256 = models.CharField(
+        max_length=64, help_text="Hash of the version content shown to the reader."
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=512, blank=True)
+
+    class Meta:
+        ordering = ["-acknowledged_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "version"], name="one_acknowledgement_per_user_version"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} acknowledged {self.version}"

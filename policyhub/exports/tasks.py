@@ -1,0 +1,18 @@
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def render_signed_pdf(self, version_id):
+    """Render and sign a policy version's PDF; a repeat run changes nothing."""
+    from ..policies.models import PolicyVersion
+    from .services import signed_pdf_for
+
+    version = PolicyVersion.objects.select_related("policy").get(pk=version_id)
+    record = signed_pdf_for(version, actor=f"celery:{self.name}:{self.request.id}")
+    return record.pk

@@ -1,0 +1,60 @@
+import logging
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from ..policies.models import PolicyVersion
+from .forms import VerifyPdfForm
+from .services import signed_pdf_for
+from .signing import signing_certificate_pem, verify_pdf_bytes
+
+logger = logging.getLogger(__name__)
+DOWNLOAD_PERMISSION = "policies.download_signed_pdf"
+
+
+def can_download_signed_pdf(user, version):
+    """Auditors and compliance admins hold the permission for every version;
+    django-guardian can grant it for one version, e.g. to a regulator."""
+    return user.has_perm(DOWNLOAD_PERMISSION) or user.has_perm(DOWNLOAD_PERMISSION, version)
+
+
+@login_required
+def download_signed_pdf(request, version_id):
+    version = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version_id)
+    if not can_download_signed_pdf(request.user, version):
+        logger.warning(
+            "User %s was denied the signed PDF of policy version %s",
+            request.user.pk, version.pk,
+        )
+        raise PermissionDenied("Only auditors and compliance admins download signed PDFs.")
+    record = signed_pdf_for(version, actor=f"download:user:{request.user.pk}")
+    response = FileResponse(
+        record.file.open("rb"), as_attachment=True, filename=record.filename,
+        content_type="application/pdf",
+    )
+    response["X-Content-SHA256"] = record.sha256
+    return response
+
+
+@login_required
+def signing_certificate(request):
+    response = HttpResponse(signing_certificate_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="policyhub-signing.pem"'
+    return response
+
+
+@login_required
+def verify(request):
+    result = None
+    form = VerifyPdfForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            result = verify_pdf_bytes(form.cleaned_data["pdf"].read())
+        else:
+            status = 400
+    return render(
+        request, "exports/verify.html", {"form": form, "result": result}, status=status
+    )

@@ -1,0 +1,86 @@
+"""Create or update policy pages from parsed documents, as drafts only."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from .importer import ImportFailed, list_policy_files, parse_policy_file
+from .models import PolicyIndexPage, PolicyPage
+
+
+@dataclass
+class ImportReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+
+
+def _apply(page, document):
+    page.title = document.title
+    page.slug = document.slug
+    page.summary = document.summary
+    page.owner_role = document.owner_role
+    page.approver_group = document.approver_group
+    page.review_interval_months = document.review_interval_months
+    page.classification = document.classification
+    page.annex_a_controls = "\n".join(document.iso27001_controls)
+    page.regulatory_references = "\n".join(document.regulatory_references)
+    page.body = [("section", section) for section in document.sections]
+    page.source_sha256 = document.source_sha256
+
+
+def parse_source(source, organisation=None):
+    """Parse every file under ``source``; raise ImportFailed listing all problems."""
+    organisation = organisation or settings.POLICYHUB_ORGANISATION_NAME
+    errors = []
+    documents = []
+    for path in list_policy_files(source):
+        document = parse_policy_file(path, organisation, errors)
+        if document is not None:
+            documents.append(document)
+    seen = {}
+    for document in documents:
+        if document.slug in seen:
+            errors.append(
+                f"{document.path}: slug {document.slug!r} is already used by "
+                f"{seen[document.slug]}; each policy needs its own slug."
+            )
+        seen.setdefault(document.slug, document.path)
+    if errors:
+        raise ImportFailed(errors)
+    return documents
+
+
+@transaction.atomic
+def import_policies(source, organisation=None):
+    """Import a file or directory of policies in one transaction.
+
+    A new file becomes a draft page; a changed file becomes a new draft
+    revision of its page; an unchanged file changes nothing. Nothing is
+    published here: publication needs the approval workflow.
+    """
+    documents = parse_source(source, organisation)
+    library = PolicyIndexPage.objects.first()
+    if library is None:
+        raise ImportFailed(["The policy library page is missing; run migrate first."])
+    report = ImportReport()
+    for document in documents:
+        page = PolicyPage.objects.filter(slug=document.slug).first()
+        if page is None:
+            page = PolicyPage(live=False)
+            _apply(page, document)
+            library.add_child(instance=page)
+            page.save_revision(log_action=True)
+            report.created.append(document.slug)
+            continue
+        draft = page.get_latest_revision_as_object()
+        if draft.source_sha256 == document.source_sha256:
+            report.unchanged.append(document.slug)
+            continue
+        _apply(draft, document)
+        draft.change_summary = f"Imported from {document.path.name}."
+        draft.change_type = ""
+        draft.save_revision(log_action=True)
+        report.updated.append(document.slug)
+    return report

@@ -1,0 +1,42 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from ...importer import ImportFailed
+from ...loader import import_policies
+
+
+class Command(BaseCommand):
+    help = (
+        "Import policy Markdown files (YAML front matter) from a directory or "
+        "file as draft pages. Nothing is published; all files import or none."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="Directory of .md files, or one .md file.")
+        parser.add_argument(
+            "--organisation",
+            help="Organisation name for {{ organisation }} placeholders "
+            "(default: POLICYHUB_ORGANISATION_NAME).",
+        )
+
+    def handle(self, *args, source, organisation=None, **options):
+        try:
+            report = import_policies(source, organisation)
+        except ImportFailed as exc:
+            count = len(exc.errors)
+            raise CommandError(
+                f"Nothing was imported; fix {count} problem(s):\n  "
+                + "\n  ".join(exc.errors)
+            ) from None
+        for label, slugs in (
+            ("created", report.created),
+            ("updated (new draft revision)", report.updated),
+            ("unchanged", report.unchanged),
+        ):
+            if slugs:
+                self.stdout.write(f"{label}: {', '.join(slugs)}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{len(report.created)} created, {len(report.updated)} updated, "
+                f"{len(report.unchanged)} unchanged."
+            )
+        )

@@ -1,0 +1,45 @@
+"""Production settings: refuse to start with unsafe values."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import (
+    ALLOWED_HOSTS,
+    DATABASE_URL,
+    POLICYHUB_SIGNING_PASSPHRASE,
+    REDIS_URL,
+    SECRET_KEY,
+)
+from .environment import env_bool, env_int
+
+DEBUG = False
+
+if len(SECRET_KEY) < 50 or "demo" in SECRET_KEY or "test" in SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be a random value of at least 50 characters in production."
+    )
+if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL in production.")
+if not REDIS_URL:
+    raise ImproperlyConfigured("REDIS_URL is required in production.")
+if not POLICYHUB_SIGNING_PASSPHRASE:
+    raise ImproperlyConfigured(
+        "POLICYHUB_SIGNING_PASSPHRASE (or POLICYHUB_SIGNING_PASSPHRASE_FILE) is "
+        "required in production."
+    )
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must list the site's host names.")
+
+CELERY_TASK_ALWAYS_EAGER = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+    },
+}

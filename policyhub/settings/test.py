@@ -1,0 +1,27 @@
+"""Settings for the test suite.
+
+Tests use PostgreSQL when DATABASE_URL is set (as CI does) and SQLite
+otherwise. Celery runs eagerly unless a test starts a real worker.
+"""
+
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+
+SECRET_KEY = "policyhub-test-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/15"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="policyhub-test-media-"))
+VAR_DIR = Path(tempfile.mkdtemp(prefix="policyhub-test-var-"))
+POLICYHUB_SIGNING_P12 = VAR_DIR / "signing" / "test-signing.p12"
+POLICYHUB_SIGNING_PASSPHRASE = "test-passphrase"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}

@@ -1,0 +1,12 @@
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("accounts/", include("allauth.urls")),
+    path("exports/", include("policyhub.exports.urls")),
+    path("acknowledgements/", include("policyhub.attestations.urls")),
+    path("", include("policyhub.portal.urls")),
+    path("policies/", include(wagtail_urls)),
+]
