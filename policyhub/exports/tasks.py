@@ -14,5 +14,7 @@ def render_signed_pdf(self, version_id):
     from .services import signed_pdf_for
 
     version = PolicyVersion.objects.select_related("policy").get(pk=version_id)
-    record = signed_pdf_for(version, actor=f"celery:{self.name}:{self.request.id}")
+    worker = self.request.hostname or "eager"
+    actor = f"celery:{self.name}@{worker}:{self.request.id}"
+    record = signed_pdf_for(version, actor=actor)
     return record.pk
