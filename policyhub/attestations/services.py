@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from ..audit.services import record_event
 from ..policies.models import PolicyPage, PolicyVersion
 from .models import Acknowledgement
 
@@ -37,7 +38,7 @@ class PolicyStatus:
         return self.acknowledged_version is None
 
 
-def acknowledge(user, version, shown_sha256, ip_address=None, user_agent=""):
+def acknowledge(user, version, shown_sha256, ip_address=None, user_agent="", request=None):
     """Record ``user``'s acknowledgement of ``version``; return (ack, created).
 
     Only the current version can be acknowledged, and only with the hash of
@@ -60,6 +61,11 @@ def acknowledge(user, version, shown_sha256, ip_address=None, user_agent=""):
                 content_sha256=shown_sha256,
                 ip_address=ip_address,
                 user_agent=(user_agent or "")[:USER_AGENT_MAX_LENGTH],
+            )
+            record_event(
+                "policy.acknowledged", actor=user, obj=version, request=request,
+                detail={"policy": version.policy.slug, "version": version.label,
+                        "content_sha256": shown_sha256},
             )
         return ack, True
     except IntegrityError:

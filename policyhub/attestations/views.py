@@ -33,6 +33,7 @@ def acknowledge_version(request, version_id):
             form.cleaned_data["content_sha256"],
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            request=request,
         )
     except StaleVersion as exc:
         return render(

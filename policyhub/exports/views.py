@@ -5,6 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from ..audit.models import Outcome
+from ..audit.services import record_event
 from ..policies.models import PolicyVersion
 from .forms import VerifyPdfForm
 from .services import signed_pdf_for
@@ -28,8 +30,17 @@ def download_signed_pdf(request, version_id):
             "User %s was denied the signed PDF of policy version %s",
             request.user.pk, version.pk,
         )
+        record_event(
+            "access.denied", actor=request.user, obj=version, request=request,
+            outcome=Outcome.DENIED, detail={"resource": "signed_pdf"},
+        )
         raise PermissionDenied("Only auditors and compliance admins download signed PDFs.")
     record = signed_pdf_for(version, actor=f"download:user:{request.user.pk}")
+    record_event(
+        "export.signed_pdf_downloaded", actor=request.user, obj=version, request=request,
+        detail={"policy": version.policy.slug, "version": version.label,
+                "sha256": record.sha256},
+    )
     response = FileResponse(
         record.file.open("rb"), as_attachment=True, filename=record.filename,
         content_type="application/pdf",

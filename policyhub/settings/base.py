@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "policyhub.attestations",
     "policyhub.exports",
     "policyhub.portal",
+    "policyhub.audit",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

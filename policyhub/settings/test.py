@@ -15,6 +15,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/15"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A per-process cache, so rate-limit counters never leak between test runs.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="policyhub-test-media-"))
 VAR_DIR = Path(tempfile.mkdtemp(prefix="policyhub-test-var-"))
 POLICYHUB_SIGNING_P12 = VAR_DIR / "signing" / "test-signing.p12"
