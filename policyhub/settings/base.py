@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "policyhub.exports",
     "policyhub.portal",
     "policyhub.audit",
+    "policyhub.notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
