@@ -22,7 +22,15 @@ PASSWORD = "Persona-Password-42!"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def signing_certificate():
+def temporary_storage():
+    """Remove the media and var folders the test settings created."""
+    yield
+    for folder in (settings.MEDIA_ROOT, settings.VAR_DIR):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_certificate(temporary_storage):
     """Create the test signing certificate once per test run."""
     path = settings.POLICYHUB_SIGNING_P12
     if not path.exists():
