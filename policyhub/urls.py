@@ -7,6 +7,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("exports/", include("policyhub.exports.urls")),
     path("acknowledgements/", include("policyhub.attestations.urls")),
+    path("campaigns/", include("policyhub.attestations.campaign_urls")),
+    path("auditor/", include("policyhub.policies.auditor_urls")),
+    path("changes/", include("policyhub.changes.urls")),
+    path("audit/", include("policyhub.audit.urls")),
     path("", include("policyhub.portal.urls")),
     path("policies/", include(wagtail_urls)),
 ]

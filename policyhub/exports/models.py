@@ -27,3 +27,55 @@ class SignedPolicyPdf(ImmutableModel):
     @property
     def filename(self):
         return f"{self.version.policy.slug}-v{self.version.label}-signed.pdf"
+
+
+def evidence_pack_path(instance, filename):
+    return f"evidence-packs/{instance.created_at:%Y/%m}/{filename}"
+
+
+class EvidencePack(models.Model):
+    """A ZIP of signed evidence for a period, built by a Celery task.
+
+    The row tracks the build's progress, so it changes while the task runs;
+    requests, builds and downloads are recorded in the audit trail instead of
+    django-simple-history.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="evidence_packs"
+    )
+    request_token = models.UUIDField(
+        unique=True, help_text="Form token: a repeated submission finds this pack."
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    policy_slugs = models.JSONField(default=list, blank=True)
+    include_audit = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to=evidence_pack_path, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last progress report of the running build."
+    )
+    built_by = models.CharField(max_length=200, blank=True, help_text="Task that built it.")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Evidence pack {self.pk} ({self.period_start} to {self.period_end})"
+
+    @property
+    def filename(self):
+        return f"evidence-{self.period_start:%Y%m%d}-{self.period_end:%Y%m%d}-{self.pk}.zip"

@@ -18,3 +18,12 @@ def render_signed_pdf(self, version_id):
     actor = f"celery:{self.name}@{worker}:{self.request.id}"
     record = signed_pdf_for(version, actor=actor)
     return record.pk
+
+
+@shared_task(bind=True, acks_late=True)
+def build_evidence_pack(self, pack_id):
+    """Build an evidence pack; a retry or duplicate of a built pack does nothing."""
+    from .evidence_service import run_build
+
+    worker = self.request.hostname or "eager"
+    return run_build(pack_id, actor=f"celery:{self.name}@{worker}:{self.request.id}")

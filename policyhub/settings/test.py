@@ -19,6 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="policyhub-test-media-"))
 VAR_DIR = Path(tempfile.mkdtemp(prefix="policyhub-test-var-"))
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir()
 POLICYHUB_SIGNING_P12 = VAR_DIR / "signing" / "test-signing.p12"
 POLICYHUB_SIGNING_PASSPHRASE = "test-passphrase"
 STORAGES = {
@@ -27,3 +29,6 @@ STORAGES = {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# The personas have no authenticator, so tests outside the MFA module would be
+# sent to enrolment; tests/test_identity_mfa.py turns enforcement on.
+MFA_ENFORCED = False

@@ -1,0 +1,96 @@
+"""Reconstruct what was in force, approved and acknowledged on a given date."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from ..attestations.models import Acknowledgement
+from .models import PolicyApproval, PolicyPage, PolicyVersion
+
+
+@dataclass
+class PolicyInForce:
+    policy: PolicyPage
+    version: PolicyVersion
+    approvals: list
+    acknowledged: list = field(default_factory=list)
+    outstanding: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return len(self.acknowledged) + len(self.outstanding)
+
+    @property
+    def rate(self):
+        return round(100 * len(self.acknowledged) / self.total) if self.total else 0
+
+
+def end_of_day(day):
+    """Return the first instant after ``day`` in the site's time zone."""
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
+    return timezone.make_aware(midnight)
+
+
+def active_users_on(cutoff):
+    """Return the users who existed and were active just before ``cutoff``,
+    read from each user's history so later deactivations do not rewrite the past."""
+    User = get_user_model()
+    historical = User.history.as_of(cutoff)
+    return sorted(
+        (user for user in historical if user.is_active and user.username != "system"),
+        key=lambda user: (user.last_name, user.first_name, user.email),
+    )
+
+
+def policies_in_force(day, slug=None):
+    """Return a PolicyInForce for each policy that had a version on ``day``.
+
+    The version in force is the latest one published before the end of that
+    day. A person counts as having acknowledged it when they acknowledged any
+    version of the same major number before the end of the day, since minor
+    versions do not require a new acknowledgement.
+    """
+    cutoff = end_of_day(day)
+    versions = (
+        PolicyVersion.objects.filter(published_at__lt=cutoff)
+        .select_related("policy")
+        .prefetch_related(
+            Prefetch("approvals", queryset=PolicyApproval.objects.select_related("approved_by"))
+        )
+    )
+    if slug:
+        versions = versions.filter(policy__slug=slug)
+    in_force = {}
+    for version in versions.order_by("policy_id", "-major", "-minor"):
+        in_force.setdefault(version.policy_id, version)
+    if not in_force:
+        return []
+
+    people = active_users_on(cutoff)
+    acks = Acknowledgement.objects.filter(
+        version__policy_id__in=in_force, acknowledged_at__lt=cutoff
+    ).values_list("user_id", "version__policy_id", "version__major", "acknowledged_at")
+    acknowledged_at = {}
+    for user_id, policy_id, major, when in acks:
+        if in_force[policy_id].major == major:
+            key = (policy_id, user_id)
+            acknowledged_at[key] = min(when, acknowledged_at.get(key, when))
+
+    results = []
+    for version in sorted(in_force.values(), key=lambda v: v.title):
+        entry = PolicyInForce(
+            policy=version.policy,
+            version=version,
+            approvals=list(version.approvals.all()),
+        )
+        for person in people:
+            when = acknowledged_at.get((version.policy_id, person.id))
+            if when:
+                entry.acknowledged.append((person, when))
+            else:
+                entry.outstanding.append(person)
+        results.append(entry)
+    return results
