@@ -9,14 +9,16 @@ import re
 
 import markdown as markdown_lib
 import nh3
+from django.conf import settings
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
-    "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "strong",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "strong",
     "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
+    "img": {"src", "alt"},
     "h2": {"id"}, "h3": {"id"}, "h4": {"id"}, "h5": {"id"}, "h6": {"id"},
     "ol": {"start"},
     "td": {"style", "colspan", "rowspan"},
@@ -29,6 +31,9 @@ _TEXT_ALIGN = re.compile(r"^text-align:\s*(left|right|center);?$")
 
 
 def _filter_attribute(tag, attribute, value):
+    if tag == "img" and attribute == "src":
+        # Only images stored by PolicyHub itself, never external trackers.
+        return value if value.startswith(settings.MEDIA_URL) and ".." not in value else None
     if tag == "a" and attribute == "href":
         match = _SIBLING_POLICY_LINK.match(value)
         if match:
