@@ -264,3 +264,13 @@ def test_in_force_reads_history(published_policy, personas):
     assert [e.pk for e in services.in_force()] == [exception.pk]
     services.revoke(PolicyException.objects.get(pk=exception.pk), personas["author"], "No longer needed")
     assert services.in_force() == []
+
+
+def test_as_of_lists_exceptions_in_force(published_policy, personas):
+    from policyhub.policies.asof import policies_in_force
+
+    _, version = published_policy
+    exception = ask(personas, version)
+    services.decide(exception, personas["approver"], "approver", True)
+    [entry] = policies_in_force(timezone.localdate())
+    assert [e.pk for e in entry.exceptions] == [exception.pk]

@@ -18,6 +18,7 @@ class PolicyInForce:
     approvals: list
     acknowledged: list = field(default_factory=list)
     outstanding: list = field(default_factory=list)
+    exceptions: list = field(default_factory=list)
 
     @property
     def total(self):
@@ -79,12 +80,19 @@ def policies_in_force(day, slug=None):
             key = (policy_id, user_id)
             acknowledged_at[key] = min(when, acknowledged_at.get(key, when))
 
+    from ..exceptions.services import in_force as exceptions_in_force
+
+    exceptions = {}
+    for exception in exceptions_in_force(day):
+        exceptions.setdefault(exception.version.policy_id, []).append(exception)
+
     results = []
     for version in sorted(in_force.values(), key=lambda v: v.title):
         entry = PolicyInForce(
             policy=version.policy,
             version=version,
             approvals=list(version.approvals.all()),
+            exceptions=exceptions.get(version.policy_id, []),
         )
         for person in people:
             when = acknowledged_at.get((version.policy_id, person.id))
