@@ -8,6 +8,19 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", unique=True)
     job_title = models.CharField(max_length=150, blank=True)
+    department = models.CharField(
+        max_length=150, blank=True, db_index=True,
+        help_text="Organisational unit, used for campaign audiences and reporting.",
+    )
+    manager = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="reports",
+        help_text="Line manager, who receives escalations of overdue attestations.",
+    )
+    employee_number = models.CharField(
+        max_length=50, null=True, blank=True, unique=True,
+        help_text="HR identifier used by imports; unique when set.",
+    )
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
