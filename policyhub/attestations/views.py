@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from ..policies.models import PolicyVersion
 from .forms import AcknowledgementForm
+from ..training.services.assignments import TrainingRequired
 from .services import ContentMismatch, StaleVersion, acknowledge
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def acknowledge_version(request, version_id):
             {"version": exc.version, "current": exc.current, "policy": version.policy},
             status=409,
         )
-    except ContentMismatch as exc:
+    except (ContentMismatch, TrainingRequired) as exc:
         messages.error(request, str(exc))
         return redirect(policy_url)
     when = timezone.localtime(ack.acknowledged_at).strftime("%d %b %Y %H:%M %Z")

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from ..policies.models.versions import ImmutableModel
+from ...policies.models.versions import ImmutableModel
 
 
 class Acknowledgement(ImmutableModel):
@@ -17,6 +17,11 @@ class Acknowledgement(ImmutableModel):
     content_sha256 = models.CharField(
         max_length=64, help_text="Hash of the version content shown to the reader."
     )
+    cycle = models.PositiveIntegerField(
+        default=1,
+        help_text="Attestation cycle: 1 for the first acknowledgement of a version, "
+        "then one more each time a periodic re-attestation lapses.",
+    )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
 
@@ -24,7 +29,8 @@ class Acknowledgement(ImmutableModel):
         ordering = ["-acknowledged_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "version"], name="one_acknowledgement_per_user_version"
+                fields=["user", "version", "cycle"],
+                name="one_acknowledgement_per_user_version_cycle",
             ),
         ]
 
