@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 GENESIS_HASH = "0" * 64
 CHAIN_FIELDS = (
-    "occurred_at", "actor_id", "actor_label", "action", "object_type", "object_id",
-    "outcome", "ip_address", "request_id", "detail",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "action",
+    "object_type",
+    "object_id",
+    "outcome",
+    "ip_address",
+    "request_id",
+    "detail",
 )
 
 
@@ -42,7 +50,8 @@ def verify_chain(events, expected_previous=GENESIS_HASH):
     for event in events:
         if event.previous_hash != expected_previous:
             return ChainReport(
-                checked, event.pk,
+                checked,
+                event.pk,
                 f"event {event.pk} links to {event.previous_hash[:12]}…, but the event "
                 f"before it hashes to {expected_previous[:12]}… (a row was deleted or "
                 "inserted before it)",
@@ -50,7 +59,8 @@ def verify_chain(events, expected_previous=GENESIS_HASH):
         actual = compute_hash(event)
         if actual != event.event_hash:
             return ChainReport(
-                checked, event.pk,
+                checked,
+                event.pk,
                 f"event {event.pk}'s content no longer matches its hash (the row was changed)",
             )
         expected_previous = event.event_hash

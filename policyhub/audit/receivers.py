@@ -1,6 +1,10 @@
 """Signal receivers that turn sign-ins and workflow steps into audit events."""
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.contrib.auth.signals import (
+    user_logged_in,
+    user_logged_out,
+    user_login_failed,
+)
 from django.dispatch import receiver
 from wagtail.signals import (
     page_published,
@@ -39,9 +43,14 @@ def _policy_detail(page):
 def on_submitted(sender, instance, user, **kwargs):
     page = instance.content_object.specific
     record_event(
-        "policy.submitted", actor=user, obj=page,
-        detail={**_policy_detail(page), "workflow_state": instance.pk,
-                "change_type": getattr(page, "change_type", "")},
+        "policy.submitted",
+        actor=user,
+        obj=page,
+        detail={
+            **_policy_detail(page),
+            "workflow_state": instance.pk,
+            "change_type": getattr(page, "change_type", ""),
+        },
     )
 
 
@@ -49,9 +58,14 @@ def on_submitted(sender, instance, user, **kwargs):
 def on_task_approved(sender, instance, user, **kwargs):
     page = instance.workflow_state.content_object.specific
     record_event(
-        "policy.step_approved", actor=user, obj=page,
-        detail={**_policy_detail(page), "step": instance.task.name,
-                "revision": instance.revision_id},
+        "policy.step_approved",
+        actor=user,
+        obj=page,
+        detail={
+            **_policy_detail(page),
+            "step": instance.task.name,
+            "revision": instance.revision_id,
+        },
     )
 
 
@@ -59,15 +73,22 @@ def on_task_approved(sender, instance, user, **kwargs):
 def on_task_rejected(sender, instance, user, **kwargs):
     page = instance.workflow_state.content_object.specific
     record_event(
-        "policy.step_rejected", actor=user, obj=page,
-        detail={**_policy_detail(page), "step": instance.task.name,
-                "revision": instance.revision_id},
+        "policy.step_rejected",
+        actor=user,
+        obj=page,
+        detail={
+            **_policy_detail(page),
+            "step": instance.task.name,
+            "revision": instance.revision_id,
+        },
     )
 
 
 @receiver(page_published)
 def on_published(sender, instance, revision, **kwargs):
     record_event(
-        "page.published", actor=revision.user if revision else None, obj=instance,
+        "page.published",
+        actor=revision.user if revision else None,
+        obj=instance,
         detail={"slug": instance.slug, "revision": revision.pk if revision else None},
     )

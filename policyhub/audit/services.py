@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .chain import GENESIS_HASH, compute_hash
-from .models import AuditEvent, Outcome
+from .models import AuditCheckpoint, AuditEvent, Outcome
 
 logger = logging.getLogger(__name__)
 # Key of the PostgreSQL advisory lock that serialises appends to the chain.
@@ -19,6 +19,35 @@ def client_ip(request):
     if request is None:
         return None
     return request.META.get("REMOTE_ADDR") or None
+
+
+def lock_chain():
+    """Serialise appends and purges until the current transaction ends.
+
+    PostgreSQL takes a transaction-level advisory lock; SQLite already allows
+    one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+
+
+def _head_hash():
+    """Return the hash the next event links to.
+
+    That is the newest event's hash; after a purge that removed every event,
+    the hash at the purge's cut, so the chain continues from it.
+    """
+    last_hash = AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first()
+    if last_hash:
+        return last_hash
+    cut = (
+        AuditCheckpoint.objects.filter(kind=AuditCheckpoint.Kind.PURGE)
+        .order_by("-id")
+        .values_list("head_hash", flat=True)
+        .first()
+    )
+    return cut or GENESIS_HASH
 
 
 def _actor_label(actor, system_actor):
@@ -58,12 +87,7 @@ def record_event(
     if len(str(detail)) > DETAIL_MAX_CHARS:
         raise ValueError(f"Audit detail for {action} exceeds {DETAIL_MAX_CHARS} characters.")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-        last_hash = (
-            AuditEvent.objects.order_by("-id").values_list("event_hash", flat=True).first()
-        )
+        lock_chain()
         event = AuditEvent(
             occurred_at=timezone.now(),
             actor=actor,
@@ -75,8 +99,12 @@ def record_event(
             ip_address=client_ip(request),
             request_id=getattr(request, "request_id", "") if request else "",
             detail=detail,
-            previous_hash=last_hash or GENESIS_HASH,
+            previous_hash=_head_hash(),
         )
         event.event_hash = compute_hash(event)
         event.save()
+    if request is not None and outcome == Outcome.DENIED:
+        # The request middleware records denied responses; this flag stops it
+        # from recording a second event for a denial a view already recorded.
+        request.audit_denial_recorded = True
     return event
