@@ -1,0 +1,30 @@
+"""New joiners and new group members get their training assigned.
+
+Receivers only queue a task after the transaction commits.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import receiver
+
+
+def _queue(user_id):
+    from .tasks import assign_user_task
+
+    transaction.on_commit(lambda: assign_user_task.delay(user_id))
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="training-user-created")
+def assign_new_joiner(sender, instance, created, raw=False, **kwargs):
+    if raw or not created or not instance.is_active:
+        return
+    _queue(instance.pk)
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through, dispatch_uid="training-groups")
+def assign_new_group_member(sender, instance, action, reverse, pk_set, **kwargs):
+    if action != "post_add":
+        return
+    for user_id in (pk_set or ()) if reverse else (instance.pk,):
+        _queue(user_id)
