@@ -27,7 +27,7 @@ system-packages:
 ## Run the demo on SQLite: migrate, seed nine approved policies and demo users, serve.
 demo: system-packages $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py setup_demo
+	$(BIN)/python manage.py setup_demo --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite (PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).

@@ -31,6 +31,7 @@ from pyhanko_certvalidator import ValidationContext
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
+EXIT_USAGE = 2
 CERTIFICATE_PEM_TYPES = {"CERTIFICATE", "TRUSTED CERTIFICATE"}
 
 
@@ -158,11 +159,37 @@ def verify_pdf(pdf_bytes, trust_roots):
             )
         )
 
+        check_signature_field(pdf_bytes, signature, number)
+
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
         raise VerificationFailed(
             f"content was added after the last signature (signature {len(embedded)})"
         )
     return reports
+
+
+def check_signature_field(pdf_bytes, signature, number):
+    """Raise VerificationFailed unless the bytes the signature leaves out hold
+    exactly the signature as PolicyHub writes it: upper-case hex, zero padding.
+
+    The byte range excludes the /Contents hex string itself, so this closes the
+    last gap: after it, changing any byte of the file is detected.
+    """
+    start, first_length, second_start, _ = (int(v) for v in signature.sig_object["/ByteRange"])
+    digits = pdf_bytes[start + first_length + 1 : second_start - 1]
+    problem = f"signature {number}: the signature field was changed after signing"
+    if digits != digits.upper():
+        raise VerificationFailed(problem)
+    decoded = bytes.fromhex(digits.decode("ascii"))
+    if len(decoded) < 2 or decoded[0] != 0x30:
+        raise VerificationFailed(problem)
+    if decoded[1] < 0x80:
+        used = 2 + decoded[1]
+    else:
+        size = decoded[1] & 0x7F
+        used = 2 + size + int.from_bytes(decoded[2 : 2 + size], "big")
+    if used > len(decoded) or any(decoded[used:]):
+        raise VerificationFailed(problem)
 
 
 def print_reports(reports):
@@ -205,11 +232,15 @@ def main(argv=None):
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
+        trust_roots = load_trust_roots(arguments.trust)
+    except (OSError, VerificationFailed) as exc:
+        print(f"error: --trust: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         with open(arguments.pdf, "rb") as handle:
             pdf_bytes = handle.read()
         print(f"File:    {arguments.pdf}")
         print(f"SHA-256: {hashlib.sha256(pdf_bytes).hexdigest()}")
-        trust_roots = load_trust_roots(arguments.trust)
         reports = verify_pdf(pdf_bytes, trust_roots)
     except VerificationFailed as exc:
         print(f"INVALID: {arguments.pdf}: {exc}")

@@ -6,7 +6,7 @@ from django.urls import reverse
 from policyhub.attestations.models import Acknowledgement
 from policyhub.attestations.services import acknowledge, statuses_for
 
-from .conftest import edit_and_approve, import_one, approve
+from .conftest import approve, edit_and_approve, import_one
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_wrong_content_hash_rejected(published_policy, personas, client):
     _, version = published_policy
     client.force_login(personas["employee"])
     response = post_ack(client, version, sha="0" * 64, follow=True)
-    assert "is not version 1.0" in response.content.decode()
+    assert "does not match version 1.0" in response.content.decode()
     assert not Acknowledgement.objects.exists()
 
 

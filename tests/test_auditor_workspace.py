@@ -11,7 +11,6 @@ from policyhub.attestations.models import Acknowledgement
 from policyhub.attestations.services import acknowledge
 from policyhub.exports.signing import verify_pdf_bytes
 from policyhub.policies.asof import policies_in_force
-from policyhub.policies.models import PolicyVersion
 from policyhub.policies.redline import compare_html, summarise
 
 from .conftest import edit_and_approve

@@ -179,3 +179,33 @@ def test_versions_in_force_cover_superseded_in_period(published_policy, personas
     today = timezone.localdate()
     pack = EvidencePack(period_start=today - datetime.timedelta(days=1), period_end=today, policy_slugs=[])
     assert versions_in_force(pack) == [first, second]
+
+
+pytest_plugins = ["tests.test_changes_support"]
+
+
+def test_pack_includes_changes(board, systems, tmp_path, settings):
+    from django.core.files.storage import default_storage
+
+    from policyhub.exports.evidence_service import run_build
+
+    from .test_changes_support import new_change
+
+    change = new_change(board["requester"], [systems["core"]], start=timezone.now())
+    today = timezone.localdate()
+    pack = EvidencePack.objects.create(
+        requested_by=board["auditor"], request_token=uuid.uuid4(), period_start=today,
+        period_end=today, include_audit=False,
+    )
+    run_build(pack.pk, actor="test")
+    pack = EvidencePack.objects.get(pk=pack.pk)
+    assert pack.status == "done", pack.error
+    target = tmp_path / "pack.zip"
+    with default_storage.open(pack.file.name, "rb") as source:
+        target.write_bytes(source.read())
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        listing = archive.read("changes/change-list.csv").decode()
+    assert f"changes/records/{change.reference}.pdf" in names
+    assert change.reference in listing
+    assert verify_pack(target).valid

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def templates(tmp_path, settings):
     (tmp_path / "note.txt").write_text("Hello {{ recipient.first_name }}: {{ item }}")
     (tmp_path / "note.html").write_text("<p>Hello {{ recipient.first_name }}: {{ item }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [tmp_path, *settings.TEMPLATES[0]["DIRS"]]
+    # Assigning a new list sends setting_changed, which resets the template
+    # engines; changing the nested list in place would leave them stale.
+    engine = settings.TEMPLATES[0]
+    settings.TEMPLATES = [{**engine, "DIRS": [tmp_path, *engine["DIRS"]]}, *settings.TEMPLATES[1:]]
     return "note"
 
 

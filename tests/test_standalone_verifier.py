@@ -132,15 +132,16 @@ def test_unsigned_pdf_is_invalid(published_policy, trusted_pem, tmp_path):
     assert "the file has no digital signature" in result.stdout
 
 
-def test_non_certificate_trust_file_is_invalid(signed_pdf, tmp_path):
+def test_non_certificate_trust_file_is_usage_error(signed_pdf, tmp_path):
     not_a_certificate = tmp_path / "notes.txt"
     not_a_certificate.write_text("not a certificate\n")
 
     result = run_verifier(tmp_path, signed_pdf, "--trust", not_a_certificate)
 
-    assert result.returncode != 0
-    assert last_line(result.stdout).startswith("INVALID: ")
-    assert "is not a PEM or DER X.509 certificate" in result.stdout
+    # A bad --trust file is the caller's mistake, not a verdict on the PDF.
+    assert result.returncode == 2
+    assert "is not a PEM or DER X.509 certificate" in result.stderr
+    assert "INVALID" not in result.stdout
 
 
 def test_missing_trust_option_is_usage_error(signed_pdf, tmp_path):

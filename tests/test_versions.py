@@ -34,7 +34,8 @@ def test_approval_trail_records_each_step(published_policy, personas):
     approvals = list(version.approvals.order_by("step_order"))
     assert [a.step for a in approvals] == ["Owner review", "Management approval"]
     assert [a.approved_by for a in approvals] == [personas["owner"], personas["approver"]]
-    assert approvals[1].comment == "Approved."
+    assert approvals[1].comment.startswith("I approve version 1.0 of Access Control Policy.")
+    assert approvals[1].comment.endswith("Approved.")
 
 
 def test_content_hash_covers_canonical_content(published_policy):

@@ -103,7 +103,7 @@ def versions_in_force(pack):
         by_policy.setdefault(version.policy_id, []).append(version)
     selected = []
     for chain in by_policy.values():
-        for version, following in zip(chain, [*chain[1:], None]):
+        for version, following in zip(chain, [*chain[1:], None], strict=True):
             superseded_at = following.published_at if following else None
             if superseded_at is None or superseded_at > start:
                 selected.append(version)

@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 PDF_MAGIC = b"%PDF-"
 
@@ -7,10 +8,12 @@ PDF_MAGIC = b"%PDF-"
 class VerifyPdfForm(forms.Form):
     """Upload of a PDF whose signature a reader wants checked."""
 
-    pdf = forms.FileField(
-        label="Signed PDF",
-        help_text="A PDF exported from PolicyHub, up to 20 MB.",
-    )
+    pdf = forms.FileField(label="Signed PDF")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = filesizeformat(settings.POLICYHUB_VERIFY_MAX_BYTES)
+        self.fields["pdf"].help_text = f"A PDF exported from PolicyHub, up to {limit}."
 
     def clean_pdf(self):
         upload = self.cleaned_data["pdf"]

@@ -93,6 +93,38 @@ def _trust_roots(trusted_pem):
     return roots
 
 
+def _der_length(data):
+    """Return the length of the DER SEQUENCE at the start of ``data``."""
+    if len(data) < 2 or data[0] != 0x30:
+        raise ValueError("the signature is not a DER SEQUENCE")
+    if data[1] < 0x80:
+        return 2 + data[1]
+    size = data[1] & 0x7F
+    return 2 + size + int.from_bytes(data[2 : 2 + size], "big")
+
+
+def unsigned_gap_is_canonical(pdf_bytes, signature):
+    """Return whether the bytes a signature does not cover hold exactly the
+    signature, written as PolicyHub writes it: upper-case hex, zero padding.
+
+    The signature's byte range leaves out the /Contents hex string, so without
+    this check a changed padding digit or letter case would go unnoticed.
+    """
+    start, first_length, second_start, _ = (int(v) for v in signature.sig_object["/ByteRange"])
+    gap = pdf_bytes[start + first_length : second_start]
+    if len(gap) < 2 or gap[:1] != b"<" or gap[-1:] != b">":
+        return False
+    digits = gap[1:-1]
+    if digits != digits.upper():
+        return False
+    try:
+        decoded = bytes.fromhex(digits.decode("ascii"))
+    except ValueError:
+        return False
+    used = _der_length(decoded)
+    return used <= len(decoded) and not any(decoded[used:])
+
+
 def verify_pdf_bytes(pdf_bytes, trusted_pem=None):
     """Check every signature in ``pdf_bytes``; the result is valid only when
     there is at least one signature, each is intact, valid and trusted, and the
@@ -110,6 +142,10 @@ def verify_pdf_bytes(pdf_bytes, trusted_pem=None):
             if not (status.intact and status.valid):
                 return VerificationResult(
                     False, problem="the content was changed after signing"
+                )
+            if not unsigned_gap_is_canonical(pdf_bytes, signature):
+                return VerificationResult(
+                    False, problem="the signature field was changed after signing"
                 )
             if not status.trusted:
                 return VerificationResult(

@@ -1,9 +1,10 @@
 import logging
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
 
 from ..audit.models import Outcome
 from ..audit.services import record_event
@@ -24,15 +25,19 @@ def can_download_signed_pdf(user, version):
 
 @login_required
 def download_signed_pdf(request, version_id):
-    version = get_object_or_404(PolicyVersion.objects.select_related("policy"), pk=version_id)
-    if not can_download_signed_pdf(request.user, version):
+    version = PolicyVersion.objects.select_related("policy").filter(pk=version_id).first()
+    if version is None and request.user.has_perm(DOWNLOAD_PERMISSION):
+        raise Http404("No policy version has this id.")
+    if version is None or not can_download_signed_pdf(request.user, version):
+        # Refused alike whether the version exists or not, so ids cannot be probed.
         logger.warning(
             "User %s was denied the signed PDF of policy version %s",
-            request.user.pk, version.pk,
+            request.user.pk, version_id,
         )
         record_event(
-            "access.denied", actor=request.user, obj=version, request=request,
-            outcome=Outcome.DENIED, detail={"resource": "signed_pdf"},
+            "access.denied", actor=request.user, object_type="policies.policyversion",
+            object_id=str(version_id), request=request, outcome=Outcome.DENIED,
+            detail={"resource": "signed_pdf"},
         )
         raise PermissionDenied("Only auditors and compliance admins download signed PDFs.")
     record = signed_pdf_for(version, actor=f"download:user:{request.user.pk}")
@@ -59,6 +64,15 @@ def signing_certificate(request):
 @login_required
 def verify(request):
     result = None
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    limit = settings.POLICYHUB_VERIFY_MAX_BYTES
+    if request.method == "POST" and declared > limit + 64 * 1024:
+        # Refuse before Django reads the upload; the margin covers form fields.
+        message = f"The upload is {declared:,} bytes; the limit is {limit:,} bytes."
+        return render(
+            request, "exports/verify.html",
+            {"form": VerifyPdfForm(), "upload_error": message}, status=413,
+        )
     form = VerifyPdfForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from .models import Classification
@@ -17,8 +18,17 @@ from .models import Classification
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}|\{%.*?%\}")
 GRID_TABLE_BORDER = re.compile(r"^\s*\+[-=:+]+\+\s*$")
 SECTION_HEADING = re.compile(r"^##(?!#)\s*(?P<heading>.*?)\s*#*\s*$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 FENCE = "---"
+MAX_FILE_BYTES = 1024 * 1024
+MAX_HEADING_CHARS = 200
+TEXT_FIELDS = ("title", "slug", "summary", "owner_role", "approver_group")
+
+
+def _show(value, limit=60):
+    """Return a short repr of ``value`` for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,28 @@ class PolicyDocument:
 
 
 def list_policy_files(source):
-    """Return the Markdown files to import from a file or directory path."""
+    """Return the Markdown files to import from a file or directory path.
+
+    A directory contributes its ``*.md`` files (any letter case) except
+    README.md. Links that lead outside the directory are refused.
+    """
     source = Path(source)
     if source.is_dir():
         files = sorted(
-            path for path in source.glob("*.md") if path.name.lower() != "readme.md"
+            path
+            for path in source.iterdir()
+            if path.suffix.lower() == ".md" and path.name.lower() != "readme.md"
         )
         if not files:
             raise ImportFailed([f"{source}: no .md policy files in this directory."])
+        root = source.resolve()
+        outside = [
+            f"{path}: is a link to a file outside {source}; copy the file in instead."
+            for path in files
+            if path.is_symlink() and not path.resolve().is_relative_to(root)
+        ]
+        if outside:
+            raise ImportFailed(outside)
         return files
     if source.suffix == ".md" or source.is_file():
         return [source]
@@ -81,12 +105,18 @@ def list_policy_files(source):
 
 def _read_text(path, errors):
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            errors.append(
+                f"{path}: is {size:,} bytes; policy files are limited to {MAX_FILE_BYTES:,} bytes."
+            )
+            return None
         raw = path.read_bytes()
     except OSError as exc:
         errors.append(f"{path}: cannot be read ({exc.strerror or exc}).")
         return None
     try:
-        return raw.decode("utf-8").replace("\r\n", "\n")
+        return raw.decode("utf-8").removeprefix("\ufeff").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         errors.append(
             f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
@@ -106,7 +136,7 @@ def _split_front_matter(path, text, errors):
         if closing:
             errors.append(
                 f"{path}: front matter must open with a '---' line on line 1; "
-                f"found {lines[0][:60]!r} and a closing '---' on line {closing}. "
+                f"found {_show(lines[0][:30])} and a closing '---' on line {closing}. "
                 "Add '---' as the first line."
             )
         else:
@@ -137,21 +167,23 @@ def _check_fields(path, data, errors):
             continue
         if spec.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             problems.append(
-                f"{path}: field {name!r} must be a whole number, got {value!r}."
+                f"{path}: field {name!r} must be a whole number, got {_show(value)}."
             )
         elif spec.kind is list and not (
             isinstance(value, list) and all(isinstance(item, str) for item in value)
         ):
             problems.append(f"{path}: field {name!r} must be a list of text items.")
         elif spec.kind is str and not isinstance(value, str):
-            problems.append(f"{path}: field {name!r} must be text, got {value!r}.")
+            problems.append(f"{path}: field {name!r} must be text, got {_show(value)}.")
+        elif spec.kind is str and not value.strip():
+            problems.append(f"{path}: field {name!r} must not be blank.")
     if problems:
         errors.extend(problems)
         return False
 
-    if not SLUG.match(data["slug"]):
+    if not SLUG.fullmatch(data["slug"]):
         problems.append(
-            f"{path}: field 'slug' is {data['slug']!r}; use lower-case letters, "
+            f"{path}: field 'slug' is {_show(data['slug'])}; use lower-case letters, "
             "digits and hyphens, starting with a letter or digit."
         )
     if not 1 <= data["review_interval_months"] <= 60:
@@ -161,7 +193,7 @@ def _check_fields(path, data, errors):
         )
     if data["classification"] not in Classification.values:
         problems.append(
-            f"{path}: field 'classification' is {data['classification']!r}; use one "
+            f"{path}: field 'classification' is {_show(data['classification'])}; use one "
             f"of {', '.join(Classification.values)}."
         )
     if len(data["title"]) > 255:
@@ -170,15 +202,16 @@ def _check_fields(path, data, errors):
     return not problems
 
 
-def _fill_placeholders(path, body, first_line, values, errors):
+def _fill_placeholders(path, body, first_line, values, errors, field=None):
     ok = True
     for number, line in enumerate(body.split("\n"), first_line):
         for match in PLACEHOLDER.finditer(line):
             name = match.group(1)
             if name is None or name not in values:
                 ok = False
+                where = f"field {field!r}" if field else f"line {number}"
                 errors.append(
-                    f"{path}: line {number}: unknown placeholder {match.group(0)!r}; "
+                    f"{path}: {where}: unknown placeholder {_show(match.group(0))}; "
                     f"the importer fills only {', '.join(sorted(values))}."
                 )
     if not ok:
@@ -200,6 +233,12 @@ def _split_sections(path, body, first_line, errors):
         if heading:
             if not heading["heading"]:
                 errors.append(f"{path}: line {number}: empty '##' section heading.")
+                return None
+            if len(heading["heading"]) > MAX_HEADING_CHARS:
+                errors.append(
+                    f"{path}: line {number}: section heading longer than "
+                    f"{MAX_HEADING_CHARS} characters; shorten it."
+                )
                 return None
             sections.append({"heading": heading["heading"], "lines": []})
         elif sections:
@@ -231,6 +270,11 @@ def parse_policy_file(path, organisation, errors):
         return None
     front_matter, body, body_line = split
     try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(front_matter)):
+            errors.append(
+                f"{path}: front matter uses YAML aliases (*name); write each value out."
+            )
+            return None
         data = yaml.safe_load(front_matter)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -242,15 +286,21 @@ def parse_policy_file(path, organisation, errors):
         return None
     if not _check_fields(path, data, errors):
         return None
-    group = Group.objects.filter(name=data["approver_group"]).first()
+    group = Group.objects.filter(
+        name=data["approver_group"], name__in=settings.POLICYHUB_APPROVER_GROUPS
+    ).first()
     if group is None:
-        names = ", ".join(Group.objects.order_by("name").values_list("name", flat=True))
+        names = ", ".join(settings.POLICYHUB_APPROVER_GROUPS)
         errors.append(
             f"{path}: field 'approver_group' names unknown group "
-            f"{data['approver_group']!r}; existing groups: {names}."
+            f"{_show(data['approver_group'])}; approver groups: {names}."
         )
         return None
     values = {"organisation": organisation}
+    for name in ("title", "summary", "owner_role"):
+        data[name] = _fill_placeholders(path, data[name], 1, values, errors, field=name)
+        if data[name] is None:
+            return None
     filled = _fill_placeholders(path, body, body_line, values, errors)
     if filled is None:
         return None

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .importer import ImportFailed, list_policy_files, parse_policy_file
@@ -65,22 +66,46 @@ def import_policies(source, organisation=None):
     if library is None:
         raise ImportFailed(["The policy library page is missing; run migrate first."])
     report = ImportReport()
+    errors = []
     for document in documents:
-        page = PolicyPage.objects.filter(slug=document.slug).first()
-        if page is None:
-            page = PolicyPage(live=False)
-            _apply(page, document)
-            library.add_child(instance=page)
-            page.save_revision(log_action=True)
-            report.created.append(document.slug)
-            continue
-        draft = page.get_latest_revision_as_object()
-        if draft.source_sha256 == document.source_sha256:
-            report.unchanged.append(document.slug)
-            continue
-        _apply(draft, document)
-        draft.change_summary = f"Imported from {document.path.name}."
-        draft.change_type = ""
-        draft.save_revision(log_action=True)
-        report.updated.append(document.slug)
+        try:
+            _import_one(library, document, report, errors)
+        except ValidationError as exc:
+            errors.append(f"{document.path}: rejected by the page model: {'; '.join(exc.messages)}")
+    if errors:
+        transaction.set_rollback(True)
+        raise ImportFailed(errors)
     return report
+
+
+def _import_one(library, document, report, errors):
+    page = PolicyPage.objects.filter(slug=document.slug).first()
+    if page is None:
+        page = PolicyPage(live=False)
+        _apply(page, document)
+        library.add_child(instance=page)
+        page.save_revision(log_action=True)
+        report.created.append(document.slug)
+        return
+    draft = page.get_latest_revision_as_object()
+    if draft.source_sha256 == document.source_sha256:
+        report.unchanged.append(document.slug)
+        return
+    if page.workflow_in_progress:
+        errors.append(
+            f"{document.path}: policy {document.slug!r} has a revision awaiting approval; "
+            "finish or cancel that review before importing a new text."
+        )
+        return
+    latest = page.get_latest_revision()
+    if page.has_unpublished_changes and latest is not None and latest.user_id is not None:
+        errors.append(
+            f"{document.path}: policy {document.slug!r} has draft edits made in the admin "
+            f"by user {latest.user_id}; publish or discard them before importing."
+        )
+        return
+    _apply(draft, document)
+    draft.change_summary = f"Imported from {document.path.name}."
+    draft.change_type = ""
+    draft.save_revision(log_action=True)
+    report.updated.append(document.slug)

@@ -12,8 +12,15 @@ from ..accounts.roles import APPROVERS, AUDITORS, COMPLIANCE_ADMINS, POLICY_OWNE
 ROLE_PERMISSIONS = {
     POLICY_OWNERS: ["wagtailadmin.access_admin"],
     APPROVERS: ["wagtailadmin.access_admin"],
-    COMPLIANCE_ADMINS: ["wagtailadmin.access_admin", "policies.download_signed_pdf"],
-    AUDITORS: ["policies.download_signed_pdf"],
+    COMPLIANCE_ADMINS: [
+        "wagtailadmin.access_admin",
+        "policies.download_signed_pdf",
+        "policy_exceptions.view_exception_register",
+        "api.manage_api_keys",
+        "api.view_acknowledgement_status",
+        "api.deactivate_users",
+    ],
+    AUDITORS: ["policies.download_signed_pdf", "policy_exceptions.view_exception_register"],
 }
 # Page permissions on the policy library. Nobody gets "publish_page": policies
 # are published only by completing the approval workflow.

@@ -42,6 +42,19 @@ def publish_approved_revision(workflow_state, user=None):
     )
     if approvers & authors:
         raise PermissionDenied("An author of this revision approved a step.")
+    latest_by_step = {}
+    for state in workflow_state.task_states.filter(
+        status=TaskState.STATUS_APPROVED
+    ).order_by("finished_at"):
+        latest_by_step[state.task_id] = state.finished_by_id
+    if len(set(latest_by_step.values())) != len(latest_by_step):
+        raise PermissionDenied("One person approved more than one step of this review.")
+    approved = revision.as_object()
+    if approved.go_live_at or approved.expire_at:
+        raise PermissionDenied(
+            "Policies cannot be scheduled: clear the go-live and expiry dates and "
+            "submit again. A version takes effect when its approval completes."
+        )
 
     token = approved_publish_in_progress.set(True)
     try:
@@ -49,7 +62,7 @@ def publish_approved_revision(workflow_state, user=None):
     finally:
         approved_publish_in_progress.reset(token)
     page.refresh_from_db()
-    version = record_version(page, revision, workflow_state)
+    version = record_version(approved, revision, workflow_state)
     logger.info("Published policy %s version %s", page.pk, version.label)
 
     transaction.on_commit(lambda: render_signed_pdf.delay(version.pk))

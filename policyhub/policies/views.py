@@ -31,6 +31,17 @@ def policy_list(request, library):
     )
 
 
+def _exceptions_in_force(user, policy):
+    """Approved exceptions to this policy that ``user`` is allowed to see."""
+    from ..exceptions.services import visible_to
+
+    return list(
+        visible_to(user)
+        .filter(version__policy=policy, state="approved")
+        .order_by("end_date")
+    )
+
+
 def policy_detail(request, policy):
     """The current version of a policy, its history and the acknowledgement form.
 
@@ -66,5 +77,6 @@ def policy_detail(request, policy):
             "form": form,
             "approvals": shown.approvals.select_related("approved_by"),
             "can_download": can_download_signed_pdf(request.user, shown),
+            "exceptions_in_force": _exceptions_in_force(request.user, policy),
         },
     )

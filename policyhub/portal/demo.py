@@ -30,10 +30,14 @@ DEMO_ACCOUNTS = (
                 "Compliance officer"),
     DemoAccount(f"owner@{DEMO_DOMAIN}", "Oscar", "Owner", roles.POLICY_OWNERS,
                 "Chief Information Security Officer"),
+    DemoAccount(f"owner2@{DEMO_DOMAIN}", "Priya", "Owner", roles.POLICY_OWNERS,
+                "Head of IT Operations"),
     DemoAccount(f"approver@{DEMO_DOMAIN}", "Amelia", "Approver", roles.APPROVERS,
                 "Chief Risk Officer"),
     DemoAccount(f"auditor@{DEMO_DOMAIN}", "Aldo", "Auditor", roles.AUDITORS,
                 "Internal auditor"),
+    DemoAccount(f"cab@{DEMO_DOMAIN}", "Cora", "Board", "CAB",
+                "Head of IT operations, change advisory board member"),
 )
 
 
@@ -64,7 +68,7 @@ def create_demo_accounts(password):
         EmailAddress.objects.update_or_create(
             user=user, email=account.email, defaults={"verified": True, "primary": True}
         )
-        accounts[account.role] = user
+        accounts.setdefault(account.role, user)
     return accounts
 
 

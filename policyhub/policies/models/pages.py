@@ -2,6 +2,7 @@
 
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -39,12 +40,19 @@ class PolicyIndexPage(Page):
 
         return policy_list(request, self)
 
+    def get_preview_template(self, request, mode_name, **kwargs):
+        return "policies/policy_list_preview.html"
+
 
 class PolicyPageForm(WagtailAdminPageForm):
     """Require a change declaration whenever an author submits for approval."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "approver_group" in self.fields:
+            self.fields["approver_group"].queryset = Group.objects.filter(
+                name__in=settings.POLICYHUB_APPROVER_GROUPS
+            )
         page = self.instance
         if page.pk and page.live and not page.has_unpublished_changes:
             # The declaration describes the next change, not the published one.
@@ -130,12 +138,30 @@ class PolicyPage(Page):
     change_summary = models.TextField(
         blank=True, help_text="What changed in this revision, for the version history."
     )
+    reattest_on_major_version = models.BooleanField(
+        default=True,
+        help_text="Publishing a major version starts a re-attestation campaign for "
+        "the policy's audience. A minor version only sends a notice.",
+    )
+    attestation_interval_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="Require acknowledgement again this many months after the last "
+        "one, e.g. 12 for annual re-attestation. Leave empty for no repeat.",
+    )
+    attestation_due_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days people have to acknowledge in an automatic campaign or a "
+        "reopened attestation.",
+    )
     source_sha256 = models.CharField(
         max_length=64, blank=True, editable=False,
         help_text="SHA-256 of the imported Markdown file, for idempotent imports.",
     )
 
     base_form_class = PolicyPageForm
+    # No scheduled publishing or expiry: a version takes effect when its
+    # approval completes, and a live policy is never withdrawn by a timer.
+    settings_panels = []
     parent_page_types = ["policies.PolicyIndexPage"]
     subpage_types = []
 
@@ -154,6 +180,14 @@ class PolicyPage(Page):
         ),
         FieldPanel("body"),
         MultiFieldPanel(
+            [
+                FieldPanel("reattest_on_major_version"),
+                FieldPanel("attestation_interval_months"),
+                FieldPanel("attestation_due_days"),
+            ],
+            heading="Attestation",
+        ),
+        MultiFieldPanel(
             [FieldPanel("change_type"), FieldPanel("change_summary")],
             heading="Change declaration (required when submitting)",
         ),
@@ -165,6 +199,15 @@ class PolicyPage(Page):
 
     def clean(self):
         super().clean()
+        if self.approver_group_id and self.approver_group.name not in (
+            settings.POLICYHUB_APPROVER_GROUPS
+        ):
+            raise ValidationError(
+                {
+                    "approver_group": f"{self.approver_group.name!r} is not an approver "
+                    f"group; use one of {', '.join(settings.POLICYHUB_APPROVER_GROUPS)}."
+                }
+            )
         if self.review_interval_months is not None and not (
             1 <= self.review_interval_months <= 60
         ):
@@ -198,6 +241,14 @@ class PolicyPage(Page):
     def permissions_for_user(self, user):
         return PolicyPermissionTester(user, self)
 
+    def get_preview_template(self, request, mode_name, **kwargs):
+        return "policies/policy_preview.html"
+
+    def get_preview_context(self, request, mode_name):
+        context = super().get_preview_context(request, mode_name)
+        context["sections"] = self.sections()
+        return context
+
     def serve(self, request, *args, **kwargs):
         from ..views import policy_detail
 
@@ -217,16 +268,23 @@ class PolicyPage(Page):
         return self.versions.order_by("-major", "-minor").first()
 
     def sections(self):
-        """Return (anchor, heading, html) for each body section, in order."""
+        """Return (anchor, heading, html) for each body section, in order.
+
+        Repeated headings get numbered anchors so contents links stay unique.
+        """
         from ..blocks import section_anchor
         from ..markdown import render_markdown
 
-        return [
-            (
-                section_anchor(block.value["heading"]),
-                block.value["heading"],
-                render_markdown(block.value["content"]),
+        result = []
+        seen = {}
+        for block in self.body:
+            if block.block_type != "section":
+                continue
+            anchor = section_anchor(block.value["heading"])
+            seen[anchor] = seen.get(anchor, 0) + 1
+            if seen[anchor] > 1:
+                anchor = f"{anchor}-{seen[anchor]}"
+            result.append(
+                (anchor, block.value["heading"], render_markdown(block.value["content"]))
             )
-            for block in self.body
-            if block.block_type == "section"
-        ]
+        return result

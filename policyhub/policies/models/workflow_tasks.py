@@ -1,15 +1,18 @@
 """Approval steps of the policy workflow, with separation of duties.
 
-Whoever requested the review, or wrote a revision under review, cannot act on
-it at any step, even as a member of the reviewing group. The action is left
-out of the admin and rejected when posted directly.
+Whoever requested the review, or wrote any revision since the policy was last
+published, cannot act on it at any step, even as a member of the reviewing
+group; and one person approves at most one step of a review. The action is
+left out of the admin and rejected when posted directly.
 """
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from wagtail.models import Revision, Task, TaskState
+from wagtail.models import Page, Revision, Task, TaskState
 
+from ...accounts.approvals import with_affirmation
+from ...accounts.reauth import require_recent_authentication
 from ...accounts.roles import POLICY_OWNERS
 
 REVIEW_ACTIONS = [
@@ -28,20 +31,35 @@ def authors_of_review(obj):
 
 
 def authors_of_workflow(workflow_state):
-    """Return ids of the requester and of everyone who wrote a revision in it."""
+    """Return ids of the requester and of everyone who wrote a revision of the
+    page since its last publication, whether before or during the review."""
     author_ids = {workflow_state.requested_by_id}
     task_state = workflow_state.current_task_state
     if task_state is not None and task_state.revision_id:
         author_ids.add(task_state.revision.user_id)
-    author_ids.update(
-        Revision.objects.filter(
-            base_content_type_id=workflow_state.base_content_type_id,
-            object_id=workflow_state.object_id,
-            created_at__gte=workflow_state.created_at,
-        ).values_list("user_id", flat=True)
+    revisions = Revision.objects.filter(
+        base_content_type_id=workflow_state.base_content_type_id,
+        object_id=workflow_state.object_id,
     )
+    last_published_at = (
+        Page.objects.filter(pk=workflow_state.object_id)
+        .values_list("last_published_at", flat=True)
+        .first()
+    )
+    if last_published_at is not None:
+        revisions = revisions.filter(created_at__gt=last_published_at)
+    author_ids.update(revisions.values_list("user_id", flat=True))
     author_ids.discard(None)
     return author_ids
+
+
+def approvers_of_other_steps(workflow_state, task):
+    """Return ids of the users who approved a step other than ``task``."""
+    return set(
+        workflow_state.task_states.filter(status=TaskState.STATUS_APPROVED)
+        .exclude(task_id=task.pk)
+        .values_list("finished_by_id", flat=True)
+    )
 
 
 class PolicyReviewTask(Task):
@@ -60,7 +78,11 @@ class PolicyReviewTask(Task):
         return user.groups.filter(pk__in=group_ids).exists()
 
     def can_act(self, obj, user):
-        return self.is_reviewer(obj, user) and user.pk not in authors_of_review(obj)
+        obj = obj.specific
+        if not self.is_reviewer(obj, user) or user.pk in authors_of_review(obj):
+            return False
+        workflow_state = obj.current_workflow_state
+        return user.pk not in approvers_of_other_steps(workflow_state, self)
 
     def user_can_access_editor(self, obj, user):
         return self.is_reviewer(obj, user)
@@ -80,8 +102,13 @@ class PolicyReviewTask(Task):
         if not self.can_act(obj, user):
             raise PermissionDenied(
                 "You cannot review this revision: reviewers must belong to the "
-                "step's group and must not have submitted or written it."
+                "step's group, must not have submitted or written it, and must "
+                "not have approved another step of this review."
             )
+        if action_name == "approve":
+            require_recent_authentication(user)
+            reviewed = task_state.revision.as_object() if task_state.revision_id else obj
+            kwargs["comment"] = with_affirmation(reviewed, kwargs.get("comment", ""))
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
@@ -122,7 +149,8 @@ class ApproverGroupTask(PolicyReviewTask):
         return "Members of the policy's approver group give management approval."
 
     def reviewer_group_ids(self, obj):
-        group_id = getattr(obj, "approver_group_id", None)
+        # Wagtail's workflow views pass a plain Page; the group is on the policy.
+        group_id = getattr(obj.specific, "approver_group_id", None)
         return [group_id] if group_id else []
 
 

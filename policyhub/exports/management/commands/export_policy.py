@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ...services import signed_pdf_for
 from ....policies.models import PolicyPage
+from ...services import signed_pdf_for
 
 
 class Command(BaseCommand):
@@ -12,8 +12,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="The policy's slug, e.g. access-control.")
         parser.add_argument("--output", required=True, help="Path of the PDF to write.")
+        parser.add_argument(
+            "--force", action="store_true", help="Replace the output file if it exists."
+        )
 
-    def handle(self, *args, slug, output, **options):
+    def handle(self, *args, slug, output, force=False, **options):
+        if not output.strip():
+            raise CommandError("--output must name the PDF file to write, e.g. --output policy.pdf.")
+        if Path(output).exists() and not force:
+            raise CommandError(f"{output} exists; choose another path or add --force to replace it.")
         policy = PolicyPage.objects.filter(slug=slug).first()
         if policy is None:
             known = ", ".join(PolicyPage.objects.order_by("slug").values_list("slug", flat=True))

@@ -25,6 +25,11 @@ class Command(BaseCommand):
             trusted = Path(trust).read_bytes() if trust else None
         except OSError as exc:
             raise CommandError(f"Cannot read {exc.filename}: {exc.strerror}.") from None
+        if trusted is not None and b"-----BEGIN CERTIFICATE-----" not in trusted:
+            raise CommandError(
+                f"{trust} holds no PEM certificate; pass the signing certificate, e.g. "
+                "the file downloaded from /exports/signing-certificate.pem."
+            )
         result = verify_pdf_bytes(data, trusted_pem=trusted)
         if not result.valid:
             raise CommandError(f"{file}: {result.summary}")
