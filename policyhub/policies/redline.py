@@ -1,8 +1,8 @@
 """Compare two policy versions block by block, with word-level changes.
 
 A version's HTML snapshot is split into blocks (headings, paragraphs, list
-items, table rows). Blocks are matched with difflib; a changed block is shown
-with word-level insertions and deletions, and a block deleted in one place and
+items, table rows), and difflib matches the blocks. A changed block is shown
+with word-level insertions and deletions. A block deleted in one place and
 inserted unchanged in another is reported as moved.
 """
 
