@@ -36,3 +36,7 @@ MFA_ENFORCED = False
 # The audit trail is append-only in the database, so transactional tests must
 # not reload it from the serialised copy (that reload updates existing rows).
 TEST_NON_SERIALIZED_APPS = ["policyhub.audit"]
+
+# Sessions as production stores them (cached_db), whether or not REDIS_URL is
+# set, so query counts are the same on SQLite and on PostgreSQL.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
