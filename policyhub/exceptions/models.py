@@ -67,15 +67,15 @@ class PolicyException(models.Model):
 
     @transition(field=state, source=State.SUBMITTED, target=State.WITHDRAWN)
     def withdraw(self):
-        """The requester withdraws before a decision."""
+        """Withdraw the request before a decision; only the requester may."""
 
     @transition(field=state, source=State.APPROVED, target=State.REVOKED)
     def revoke(self):
-        """A compliance admin ends an approved exception early."""
+        """End an approved exception early; only compliance admins may."""
 
     @transition(field=state, source=State.APPROVED, target=State.EXPIRED)
     def expire(self):
-        """The end date has passed."""
+        """Mark an approved exception expired once its end date has passed."""
 
 
 class Decision(models.Model):

@@ -600,8 +600,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # The Wagtail admin (7.4) sets style attributes from its JavaScript and embeds
-# previews in frames of this site, so it needs 'unsafe-inline' for styles and
-# same-origin frames; scripts stay limited to this site.
+# previews in frames of this site. It therefore needs 'unsafe-inline' for
+# styles and same-origin frames, while scripts stay limited to this site.
 POLICYHUB_ADMIN_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
