@@ -27,8 +27,8 @@ system-packages:
 ## Run the demo on SQLite: migrate, seed nine approved policies and demo users, serve.
 demo: system-packages $(VENV)/.installed
 	$(BIN)/python manage.py migrate --no-input
-	$(BIN)/python manage.py setup_demo --url http://$(HOST):$(PORT)/
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	POLICYHUB_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py setup_demo --url http://$(HOST):$(PORT)/
+	POLICYHUB_BASE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite (PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set).
 test: system-packages $(VENV)/.installed
@@ -43,7 +43,7 @@ format: $(VENV)/.installed
 
 ## Serve without seeding (for PostgreSQL deployments after `migrate`).
 serve: $(VENV)/.installed
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	POLICYHUB_BASE_URL=$${POLICYHUB_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: $(VENV)/.installed
 	$(BIN)/celery -A policyhub worker --loglevel=INFO

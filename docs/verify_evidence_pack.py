@@ -20,6 +20,7 @@ import json
 import logging
 import sys
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 from asn1crypto import cms
@@ -31,7 +32,7 @@ from verify_policyhub_pdf import VerificationFailed, load_trust_roots, verify_pd
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.p7s"
-UNLISTED_ALLOWED = {MANIFEST, SIGNATURE, "README.txt"}
+UNLISTED_ALLOWED = {MANIFEST, SIGNATURE}
 
 
 def check_manifest_signature(manifest, signature_der, trust_roots):
@@ -55,7 +56,10 @@ def check_pack(path, trust_roots):
     """Return the list of problems found in the pack at ``path``."""
     problems = []
     with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
+        all_names = archive.namelist()
+        names = set(all_names)
+        for twice in sorted(name for name, count in Counter(all_names).items() if count > 1):
+            problems.append(f"{twice}: the pack holds more than one file of this name")
         missing = [name for name in (MANIFEST, SIGNATURE) if name not in names]
         if missing:
             return [f"{name} is missing from the pack" for name in missing]
@@ -86,8 +90,13 @@ def check_pack(path, trust_roots):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Verify a PolicyHub evidence pack offline.")
     parser.add_argument("pack", metavar="PACK.zip")
-    parser.add_argument("--trust", metavar="CERT.pem", action="append", required=True,
-                        help="Certificate (PEM or DER) to trust; repeat for several.")
+    parser.add_argument(
+        "--trust",
+        metavar="CERT.pem",
+        action="append",
+        required=True,
+        help="Certificate (PEM or DER) to trust; repeat for several.",
+    )
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     try:

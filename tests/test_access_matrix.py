@@ -18,7 +18,8 @@ ROLES = ["anonymous", "employee", "owner", "approver", "auditor", "author", "out
 PUBLIC = re.compile(
     r"^/(healthz|admin/jsi18n/|admin/sprite/|accounts/(login|password/reset|signup|confirm-email|"
     r"password/reset/key/.*|password/reset/done|login/code/confirm|"
-    r"email/verification-sent|inactive|reauthenticate)/?|policies/_util/login/.*|"
+    r"email/verification-sent|inactive|reauthenticate|3rdparty/login/cancelled)/?|"
+    r"policies/_util/login/.*|"
     r"api/(schema|docs)/?)$"
 )
 DENIED = {301, 302, 400, 401, 403, 404, 405}

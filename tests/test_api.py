@@ -219,6 +219,8 @@ def test_api_routes_declare_scopes_and_limits():
         view = callback.view_class
         assert getattr(view, "required_scopes", None) is not None, route
         assert set(view.required_scopes) <= ALL_SCOPES, route
+        for method, method_scopes in getattr(view, "method_scopes", {}).items():
+            assert set(method_scopes) <= ALL_SCOPES, (route, method)
         assert HasScopesAndPermissions in view.permission_classes, route
         throttles = view().get_throttles()
         assert any(isinstance(t, KeyRateThrottle) for t in throttles), route
@@ -334,6 +336,24 @@ SERIALIZER_FIELDS = {
         "updated_at",
     ],
     "ChangeTransitionSerializer": ["action", "close_code", "close_notes"],
+    "ChangeRequestInputSerializer": [
+        "title",
+        "change_type",
+        "template_id",
+        "description",
+        "justification",
+        "system_ids",
+        "policy_version_ids",
+        "category_id",
+        "impact",
+        "likelihood",
+        "implementation_plan",
+        "rollback_plan",
+        "test_plan",
+        "planned_start",
+        "planned_end",
+        "implementer_id",
+    ],
 }
 
 

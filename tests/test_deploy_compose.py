@@ -169,6 +169,8 @@ def test_generated_secrets_are_private_and_kept(tmp_path, monkeypatch):
         "secret_key",
         "redis_password",
         "signing_passphrase",
+        "field_keys",
+        "field_hash_key",
         "postgres_password",
         "database_url",
         "redis_url",

@@ -251,6 +251,10 @@ def production_environment(tmp_path):
         DATABASE_URL=database_url.rsplit("/", 1)[0] + "/postgres",
         POLICYHUB_SIGNING_PASSPHRASE="unused-by-health-checks",
         ALLOWED_HOSTS="policyhub.example.com",
+        POLICYHUB_FIELD_KEYS="tHf3nJ8gS0vC6yK2mQ9rW1xZ4bL7pD5eA-uO_iN3hGc=",
+        POLICYHUB_FIELD_HASH_KEY="b4Kc9Lq2Vx7Nz1Rt6Wm3Ys8Pf5Hj0Gd-Ea_Uo",
+        # The test Redis listens without TLS on the loopback address.
+        POLICYHUB_ALLOW_PLAINTEXT_REDIS="true",
         POLICYHUB_VAR_DIR=str(tmp_path),
     )
 

@@ -106,11 +106,14 @@ def production_settings(extra):
     environment = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "policyhub.settings.production",
-        "SECRET_KEY": "k" * 60,
+        "SECRET_KEY": "Xq7vR2mK9pL4sT8wN3bY6cF1hJ5dG0zA-uE_iO2rQ7tW4yB9nM3kV8xC6",
         "DATABASE_URL": "postgres://policyhub@db.internal:5432/policyhub",
-        "REDIS_URL": "redis://cache.internal:6379/0",
+        "REDIS_URL": "rediss://cache.internal:6379/0",
         "POLICYHUB_SIGNING_PASSPHRASE": "unused",
         "ALLOWED_HOSTS": "policies.bank.example",
+        "POLICYHUB_BASE_URL": "https://policies.bank.example",
+        "POLICYHUB_FIELD_KEYS": "tHf3nJ8gS0vC6yK2mQ9rW1xZ4bL7pD5eA-uO_iN3hGc=",
+        "POLICYHUB_FIELD_HASH_KEY": "b4Kc9Lq2Vx7Nz1Rt6Wm3Ys8Pf5Hj0Gd-Ea_Uo",
         **extra,
     }
     script = (

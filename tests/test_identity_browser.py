@@ -8,7 +8,10 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from policyhub.audit.context import acting_as
+
 from .conftest import PASSWORD
+from .oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 from .test_browser import browser, describe_axe_violations, tab  # noqa: F401
 
 pytestmark = [
@@ -80,6 +83,55 @@ def lockout_page(view, fixture):
     expect(view.get_by_role("heading", name="Account locked")).to_be_visible()
 
 
+@pytest.fixture
+def oidc_provider(settings):
+    with OidcProvider() as running:
+        settings.SOCIALACCOUNT_PROVIDERS = {
+            "openid_connect": {
+                "OAUTH_PKCE_ENABLED": True,
+                "APPS": [
+                    {
+                        "provider_id": "test-idp",
+                        "name": "Test identity provider",
+                        "client_id": CLIENT_ID,
+                        "secret": CLIENT_SECRET,
+                        "settings": {"server_url": running.issuer},
+                    }
+                ],
+            }
+        }
+        yield running
+
+
+def sso_sign_in_page(view, fixture):
+    fixture("oidc_provider")
+    view.goto("/accounts/login/")
+    expect(view.get_by_role("link", name="Test identity provider")).to_be_visible()
+
+
+def sso_confirmation_page(view, fixture):
+    sso_sign_in_page(view, fixture)
+    view.get_by_role("link", name="Test identity provider").click()
+    expect(view.locator("form button[type=submit]").last).to_be_visible()
+
+
+def sso_signup_closed_page(view, fixture):
+    provider = fixture("oidc_provider")
+    provider.claims = {"sub": "stranger", "email": "stranger@example.test", "email_verified": True}
+    sso_confirmation_page(view, fixture)
+    view.locator("form button[type=submit]").last.click()
+    expect(view.get_by_role("heading", name="Sign Up Closed")).to_be_visible()
+
+
+def admin_set_password_page(view, fixture):
+    personas = fixture("personas")
+    personas["employee"].set_password(PASSWORD)
+    with acting_as("command:changepassword"):
+        personas["employee"].save()
+    submit_sign_in(view, "employee@example.test")
+    expect(view.get_by_text("An administrator set your password")).to_be_visible()
+
+
 IDENTITY_PAGES = [
     password_change_page,
     password_change_with_errors,
@@ -88,6 +140,10 @@ IDENTITY_PAGES = [
     totp_activation_page,
     mfa_code_page,
     lockout_page,
+    sso_sign_in_page,
+    sso_confirmation_page,
+    sso_signup_closed_page,
+    admin_set_password_page,
 ]
 
 

@@ -1,15 +1,22 @@
 """Password rules: length, character classes, common and personal passwords,
-the last five passwords, and expiry after 90 days."""
+the last five passwords, expiry after 90 days, and the change required after
+an administrator sets a password."""
 
+import io
+import sys
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.management.commands import changepassword
 from django.contrib.auth.password_validation import validate_password
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_password_validators.password_history.models import PasswordHistory
+
+from policyhub.audit.models import AuditEvent
 
 from .conftest import PASSWORD
 
@@ -171,3 +178,100 @@ def test_expiry_follows_max_age_setting(client, personas, settings):
     age_password(user, 31)
     sign_in(client, user)
     assert client.get(reverse("portal:home")).url == change_password_page(client)
+
+
+ADMIN_SET = "Basalt-Harbour-38"
+
+
+def admin_sets_password(client, admin, user, password=ADMIN_SET):
+    """Set ``user``'s password through Wagtail's user editor, signed in as ``admin``."""
+    client.force_login(admin)
+    response = client.post(
+        reverse("wagtailusers_users:edit", args=[user.pk]),
+        {
+            "username": user.username,
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "password1": password,
+            "password2": password,
+            "is_active": "on",
+            "groups": [group.pk for group in user.groups.all()],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+
+
+@pytest.fixture
+def administrator(django_user_model):
+    return django_user_model.objects.create_superuser("root", "root@example.test", PASSWORD)
+
+
+def test_admin_set_password_forces_change(client, personas, administrator):
+    user = personas["employee"]
+    admin_sets_password(client, administrator, user)
+
+    sign_in(client, user, ADMIN_SET)
+    response = client.get(reverse("portal:home"), follow=True)
+
+    assert response.redirect_chain[-1][0] == change_password_page(client)
+    assert "An administrator set your password" in response.content.decode()
+    event = AuditEvent.objects.get(action="account.password_set_by_administrator")
+    assert event.actor == administrator
+    assert event.object_id == str(user.pk)
+
+
+def test_admin_set_password_forced_without_expiry(client, personas, administrator, settings):
+    settings.PASSWORD_MAX_AGE_DAYS = 0
+    user = personas["employee"]
+    admin_sets_password(client, administrator, user)
+
+    sign_in(client, user, ADMIN_SET)
+
+    assert client.get(reverse("portal:home")).url == change_password_page(client)
+
+
+def test_changing_admin_set_password_unblocks(client, personas, administrator):
+    user = personas["employee"]
+    admin_sets_password(client, administrator, user)
+    sign_in(client, user, ADMIN_SET)
+
+    response = client.post(
+        change_password_page(client),
+        {"oldpassword": ADMIN_SET, "password1": GOOD, "password2": GOOD},
+    )
+
+    assert response.status_code == 302
+    assert_portal_open(client)
+    client.logout()
+    sign_in(client, user, GOOD)
+    assert_portal_open(client)
+
+
+def test_changepassword_command_forces_change(client, personas, monkeypatch):
+    user = personas["employee"]
+    monkeypatch.setattr(sys, "argv", ["manage.py", "changepassword"])
+    monkeypatch.setattr(changepassword.Command, "_get_pass", lambda self, prompt="": ADMIN_SET)
+
+    call_command("changepassword", user.username, stdout=io.StringIO())
+
+    event = AuditEvent.objects.get(action="account.password_set_by_administrator")
+    assert event.actor_label == "command:changepassword"
+    sign_in(client, user, ADMIN_SET)
+    assert client.get(reverse("portal:home")).url == change_password_page(client)
+
+
+def test_own_password_change_not_forced(client, personas):
+    user = personas["employee"]
+    sign_in(client, user)
+    client.post(
+        change_password_page(client),
+        {"oldpassword": PASSWORD, "password1": GOOD, "password2": GOOD},
+    )
+    client.logout()
+
+    sign_in(client, user, GOOD)
+
+    assert_portal_open(client)
+    assert not AuditEvent.objects.filter(action="account.password_set_by_administrator").exists()

@@ -51,8 +51,9 @@ def run_load(source):
 
 def test_seed_imports_nine_draft_policies():
     output = run_load(SEED_DIR)
-    assert "9 created" in output
-    assert PolicyPage.objects.count() == 9
+    assert "\n9 created" in output
+    assert "Procedures: 10 created" in output
+    assert PolicyPage.objects.exact_type(PolicyPage).count() == 9
     assert not PolicyPage.objects.filter(live=True).exists()
 
 

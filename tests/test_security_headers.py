@@ -49,3 +49,49 @@ def test_session_cookie_flags(personas, client):
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"]
     assert cookie["samesite"] == "Lax"
+
+
+def _static_paths(resolver, prefix=""):
+    """Yield every URL path of ``resolver`` that takes no parameters."""
+    from django.urls import URLPattern, URLResolver
+    from django.urls.resolvers import RegexPattern, RoutePattern
+
+    for entry in resolver.url_patterns:
+        pattern = entry.pattern
+        if isinstance(pattern, RoutePattern):
+            if pattern.converters:
+                continue
+            part = str(pattern)
+        elif isinstance(pattern, RegexPattern):
+            part = str(pattern).lstrip("^").rstrip("$")
+            if any(symbol in part for symbol in "()[]?*+\\|{}"):
+                continue
+        else:
+            continue
+        if isinstance(entry, URLResolver):
+            yield from _static_paths(entry, prefix + part)
+        elif isinstance(entry, URLPattern):
+            yield "/" + prefix + part
+
+
+def test_every_portal_url_sends_security_headers(published_policy, personas, client):
+    from django.urls import get_resolver
+
+    client.force_login(personas["author"])
+    paths = sorted(
+        {path for path in _static_paths(get_resolver()) if not path.startswith("/admin/")}
+    )
+    assert "/privacy/subject-access/" in paths
+    missing = []
+    for path in paths:
+        response = client.get(path)
+        policy = response.get("Content-Security-Policy", "")
+        if "default-src 'self'" not in policy or "frame-ancestors 'none'" not in policy:
+            missing.append(f"{path}: Content-Security-Policy {policy!r}")
+        if response.get("X-Content-Type-Options") != "nosniff":
+            missing.append(f"{path}: X-Content-Type-Options")
+        if response.get("Referrer-Policy") != "same-origin":
+            missing.append(f"{path}: Referrer-Policy")
+        if "camera=()" not in response.get("Permissions-Policy", ""):
+            missing.append(f"{path}: Permissions-Policy")
+    assert missing == []

@@ -83,6 +83,8 @@ SAFE = {
     "REDIS_URL": "rediss://127.0.0.1:6380/0",
     "POLICYHUB_SIGNING_PASSPHRASE": "pass",
     "ALLOWED_HOSTS": "policies.example.test",
+    "POLICYHUB_FIELD_KEYS": "tHf3nJ8gS0vC6yK2mQ9rW1xZ4bL7pD5eA-uO_iN3hGc=",
+    "POLICYHUB_FIELD_HASH_KEY": "b4Kc9Lq2Vx7Nz1Rt6Wm3Ys8Pf5Hj0Gd-Ea_Uo",
 }
 
 

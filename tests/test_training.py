@@ -399,15 +399,17 @@ def test_employee_cannot_see_report(client, personas):
     assert client.get(reverse("training:assign")).status_code == 403
 
 
-def test_assign_form_assigns_group(client, personas, tmp_path):
+def test_assign_form_assigns_group(client, personas, tmp_path,
+                                   django_capture_on_commit_callbacks):
     from django.contrib.auth.models import Group
 
     module = write_module(tmp_path, slug="approver-module", assign=[])
     client.force_login(personas["author"])
-    response = client.post(reverse("training:assign"), {
-        "module": module.pk, "target": "group",
-        "group": Group.objects.get(name=roles.APPROVERS).pk, "due_in_days": 20,
-    })
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("training:assign"), {
+            "module": module.pk, "target": "group",
+            "group": Group.objects.get(name=roles.APPROVERS).pk, "due_in_days": 20,
+        })
     assert response.status_code == 302
     assigned = set(
         TrainingAssignment.objects.filter(module=module).values_list("user__username", flat=True)

@@ -120,3 +120,77 @@ def test_training_pages_pass_axe(browser, live_server, personas, tmp_path,  # no
         assert_accessible(tab, "assign")
     finally:
         context.close()
+
+
+def test_compliance_training_pages_pass_axe(browser, live_server, personas, tmp_path,  # noqa: F811
+                                            monkeypatch):
+    from django.contrib.auth.models import Group
+
+    from policyhub.accounts import roles
+    from policyhub.exports.tasks import render_signed_pdf
+    from policyhub.training.models import TrainingRule
+    from policyhub.training.services import create_rule
+    from policyhub.training.services.phishing import create_exercise, import_results
+    from policyhub.training.tasks import daily_training_task
+
+    from .conftest import approve, import_one
+
+    monkeypatch.setattr(render_signed_pdf, "delay", lambda version_id: None)
+    module = write_module(tmp_path, slug="axe-compliance")
+    author, employee = personas["author"], personas["employee"]
+    employee.department = "Payments"
+    employee.save()
+    policy = import_one(tmp_path, slug="incident-response")
+    approve(policy, personas)
+    rule = create_rule(author, module, "group", group=Group.objects.get(name=roles.APPROVERS))
+    exercise = create_exercise(author, name="Axe exercise", sent_on=timezone.localdate(),
+                               theme="Invoice", followup_module=module, followup_due_in_days=7)
+    import_results(author, exercise, "axe.csv",
+                   b"email,clicked,reported,submitted_credentials\n"
+                   b"employee@example.test,yes,no,no\napprover@example.test,no,yes,no\n")
+    row = TrainingAssignment.objects.get(user=employee, module=module)
+    row.due_date = timezone.localdate() - timedelta(days=40)
+    row.recurring = True
+    row.save()
+    daily_training_task.apply()
+
+    context, tab = open_tab(browser, live_server)
+    try:
+        sign_in_with_session_cookie(tab, live_server, author)
+        tab.goto("/training/rules/")
+        expect(tab.get_by_role("link", name=f"Rule {rule.pk}")).to_be_visible()
+        assert_accessible(tab, "rules")
+        tab.goto(f"/training/rules/{rule.pk}/")
+        tab.get_by_role("button", name="Save the change").click()
+        assert_accessible(tab, "rule with errors")
+        tab.goto("/training/phishing/")
+        assert_accessible(tab, "phishing list")
+        tab.goto("/training/phishing/new/")
+        assert_accessible(tab, "phishing form")
+        tab.goto(f"/training/phishing/{exercise.pk}/")
+        assert_accessible(tab, "phishing exercise")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("email,clicked\nemployee@example.test,maybe\n")
+        tab.get_by_label("Results file (CSV)").set_input_files(str(bad))
+        tab.get_by_role("button", name="Import the results").click()
+        expect(tab.get_by_role("alert")).to_contain_text("Missing column")
+        assert_accessible(tab, "phishing import errors")
+        tab.goto("/training/suspensions/")
+        expect(tab.get_by_role("cell", name=str(employee), exact=True)).to_be_visible()
+        assert_accessible(tab, "suspensions")
+        tab.goto("/training/assign/")
+        assert_accessible(tab, "assign with departments")
+        context.clear_cookies()
+
+        sign_in_with_session_cookie(tab, live_server, employee)
+        tab.goto("/training/")
+        expect(tab.get_by_role("alert")).to_contain_text("Confidential information is suspended")
+        assert_accessible(tab, "my training suspended")
+        tab.goto(policy.url)
+        expect(tab.get_by_role("heading", level=1)).to_have_text(
+            "Access to Confidential information suspended"
+        )
+        assert_accessible(tab, "confidential refused")
+    finally:
+        context.close()
+    assert TrainingRule.objects.get(pk=rule.pk).run_status == TrainingRule.RunStatus.DONE

@@ -7,6 +7,7 @@ in a file before the first start. It runs as root inside the PolicyHub
 image, because it hands each file to the user that reads it.
 """
 
+import base64
 import os
 import secrets
 import sys
@@ -54,6 +55,9 @@ def main(directory):
         "secret_key": random_secret(64),
         "redis_password": random_secret(32),
         "signing_passphrase": random_secret(32),
+        # 32 random bytes, base64url: an AES-256 key for encrypted fields.
+        "field_keys": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "field_hash_key": random_secret(48),
     }
     for name, value in simple.items():
         if write_once(target / name, value):

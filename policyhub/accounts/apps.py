@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import lockout, receivers  # noqa: F401  (connect signal receivers)
+        from . import admin_passwords, lockout, receivers  # noqa: F401  (connect signal receivers)

@@ -4,8 +4,10 @@ import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from ..api.models import ApiKey
 from ..audit.context import attribution
 from ..audit.services import record_event
 from .sessions import end_user_sessions
@@ -35,8 +37,9 @@ def deactivate_user(user, *, actor=None, system_actor="", reason=""):
     return True
 
 
+@transaction.atomic
 def revoke_access(user, *, actor=None, system_actor="", reason=""):
-    """Remove groups, direct and object permissions and sessions of ``user``.
+    """Remove groups, direct and object permissions, API keys and sessions of ``user``.
 
     Records one ``account.access_revoked`` event with the reason and what was
     removed; the audit app records each removed grant as well. Runs inside the
@@ -50,6 +53,7 @@ def revoke_access(user, *, actor=None, system_actor="", reason=""):
     who = {"actor": actor, "system_actor": system_actor}
     if not actor and not system_actor:
         who = attribution()
+    revoked_keys = _revoke_api_keys(user, who.get("actor"))
     record_event(
         "account.access_revoked", obj=user, **who,
         detail={
@@ -57,7 +61,25 @@ def revoke_access(user, *, actor=None, system_actor="", reason=""):
             "groups_removed": group_names,
             "direct_permissions_removed": direct_permissions,
             "object_permissions_removed": object_permissions,
+            "api_keys_revoked": revoked_keys,
         },
     )
     transaction.on_commit(lambda: end_user_sessions(user))
     logger.info("Deactivated user %s and revoked their access", user.pk)
+
+
+def _revoke_api_keys(user, actor):
+    """Revoke every unrevoked API key of ``user``; return their prefixes.
+
+    Keys of an inactive user already fail authentication; revoking them as
+    well keeps a later reactivation from bringing them back.
+    """
+    now = timezone.now()
+    prefixes = []
+    for key in ApiKey.objects.select_for_update().filter(user=user, revoked_at__isnull=True):
+        key.revoked_at = now
+        key.revoked_by = actor if getattr(actor, "is_authenticated", False) else None
+        key._change_reason = "user deactivated"
+        key.save(update_fields=["revoked_at", "revoked_by"])
+        prefixes.append(key.prefix)
+    return prefixes

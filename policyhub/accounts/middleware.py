@@ -11,6 +11,7 @@ from django.urls import Resolver404, resolve
 
 from ..audit.services import record_event
 from .mfa import mfa_enrolled
+from .passwords import SET_BY_ADMINISTRATOR
 from .sessions import AUTHENTICATED_AT, LAST_SEEN_AT, MFA_ENROLMENT_REQUIRED, PASSWORD_EXPIRED
 
 
@@ -60,6 +61,12 @@ class SessionTimeoutMiddleware:
         return ""
 
 
+EXPIRED_MESSAGE = "Your password has expired. Choose a new password to continue."
+PASSWORD_CHANGE_MESSAGES = {
+    SET_BY_ADMINISTRATOR: "An administrator set your password. Choose a new password "
+    "that only you know to continue.",
+}
+
 # Pages a user may still open while a password change or MFA enrolment is due.
 ALLOWED_URL_NAMES = {
     "account_logout",
@@ -96,11 +103,9 @@ class RequiredActionsMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or _is_allowed(request):
             return self.get_response(request)
-        if request.session.get(PASSWORD_EXPIRED):
-            messages.warning(
-                request,
-                "Your password has expired. Choose a new password to continue.",
-            )
+        reason = request.session.get(PASSWORD_EXPIRED)
+        if reason:
+            messages.warning(request, PASSWORD_CHANGE_MESSAGES.get(reason, EXPIRED_MESSAGE))
             return redirect("account_change_password")
         if request.session.get(MFA_ENROLMENT_REQUIRED) and not self._enrolled_now(request):
             messages.warning(

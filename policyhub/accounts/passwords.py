@@ -29,3 +29,22 @@ def password_expired(user, now=None):
         return False
     now = now or timezone.now()
     return password_changed_at(user) <= now - timedelta(days=max_age)
+
+
+EXPIRED = "expired"
+SET_BY_ADMINISTRATOR = "set_by_administrator"  # noqa: S105 - a reason code
+
+
+def password_change_reason(user, now=None):
+    """Return why ``user`` must change the password before anything else, or "".
+
+    "set_by_administrator" when someone else set the current password,
+    "expired" when it is older than PASSWORD_MAX_AGE_DAYS.
+    """
+    from .admin_passwords import password_set_by_administrator
+
+    if not user.has_usable_password():
+        return ""
+    if password_set_by_administrator(user):
+        return SET_BY_ADMINISTRATOR
+    return EXPIRED if password_expired(user, now) else ""

@@ -18,7 +18,7 @@ from django.dispatch import receiver
 
 from . import deprovisioning
 from .mfa import mfa_enrolled, mfa_required
-from .passwords import password_expired
+from .passwords import password_change_reason
 from .reauth import current_request
 from .sessions import (
     AUTHENTICATED_AT,
@@ -41,7 +41,7 @@ def on_logged_in(sender, request, user, **kwargs):
     now = time.time()
     session[AUTHENTICATED_AT] = now
     session[LAST_SEEN_AT] = now
-    session[PASSWORD_EXPIRED] = password_expired(user)
+    session[PASSWORD_EXPIRED] = password_change_reason(user)
     session[MFA_ENROLMENT_REQUIRED] = must_enrol(user)
 
 

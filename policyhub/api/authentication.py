@@ -37,6 +37,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         if key is None:
             self._fail(request, throttle, "invalid")
         mark_used(key, request=request._request)
+        # Audit events recorded for this request name the key by its prefix.
+        request._request.api_key_prefix = key.prefix
         return key.user, key
 
     def authenticate_header(self, request):

@@ -67,3 +67,4 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail=None, extra=None):
         super().__init__(detail)
         self.extra = extra or {}
+

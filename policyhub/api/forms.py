@@ -39,5 +39,5 @@ class ApiKeyForm(forms.Form):
     def clean_expires_on(self):
         value = self.cleaned_data["expires_on"]
         if value <= timezone.now().date():
-            raise ValidationError(f"{value:%Y-%m-%d} is not in the future; choose a later date.")
+            raise ValidationError(f"{value.isoformat()} is not in the future; choose a later date.")
         return value

@@ -67,3 +67,44 @@ class ApiKey(models.Model):
         if not self.user.is_active:
             return "user deactivated"
         return "active"
+
+
+class IdempotencyKey(models.Model):
+    """The first result of a create request sent with an ``Idempotency-Key`` header.
+
+    A retry with the same header value from the same API key (or, for portal
+    session requests, the same user) returns the stored change instead of
+    creating a second one. Only the SHA-256 of the header value is stored,
+    with the SHA-256 of the request body so that reusing a key for a
+    different body is detected. The unique constraints make concurrent
+    retries wait for the first request and then find its row.
+    """
+
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.CASCADE, null=True, blank=True, related_name="idempotency_keys"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key_sha256 = models.CharField(max_length=64)
+    request_sha256 = models.CharField(max_length=64)
+    # Empty only inside the transaction that claims the key and creates the change.
+    change = models.ForeignKey(
+        "changes.ChangeRequest", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "key_sha256"],
+                condition=models.Q(api_key__isnull=False),
+                name="idempotency_key_unique_per_api_key",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "key_sha256"],
+                condition=models.Q(api_key__isnull=True),
+                name="idempotency_key_unique_per_session_user",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Idempotency key {self.key_sha256[:12]} for change {self.change_id}"

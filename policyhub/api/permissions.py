@@ -1,6 +1,7 @@
 """Least privilege for API views: the key's scopes and the user's permissions.
 
-Every API view names ``required_scopes`` (a key must hold all of them) and
+Every API view names ``required_scopes`` (a key must hold all of them;
+``method_scopes`` may replace them for particular HTTP methods) and
 ``required_permissions`` (Django permissions the acting user must hold, an
 empty tuple when any active user may call it). Object checks happen in each
 view's queryset, filtered by the user who asks, so outsiders get 404.
@@ -22,7 +23,9 @@ class HasScopesAndPermissions(BasePermission):
         user = request.user
         if not user or not user.is_authenticated or not user.is_active:
             return False
-        scopes = getattr(view, "required_scopes", None)
+        scopes = getattr(view, "method_scopes", {}).get(
+            request.method, getattr(view, "required_scopes", None)
+        )
         if scopes is None:
             self.message = "This endpoint declares no scope, so nobody may call it."
             return False

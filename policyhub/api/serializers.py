@@ -1,12 +1,17 @@
 """API serializers. Each lists its fields; none exposes secrets or others' emails."""
 
+import datetime
+import html
+
 import nh3
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers
 
 from ..attestations.models import Acknowledgement
 from ..audit.models import AuditEvent
-from ..changes.models import ChangeRequest, CloseCode
+from ..changes.models import ChangeRequest, ChangeType, CloseCode
+from ..changes.risk import Rating
 from ..changes.services import USER_TRANSITIONS
 from ..policies.models import PolicyPage, PolicyVersion
 
@@ -25,12 +30,39 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+MAX_ID = 2**63 - 1
+SANITISE_ROUNDS = 5
+# Bounds of the change request API; the portal form has the same fields.
+MAX_TEXT_LENGTH = 20000
+MAX_LINKED_ITEMS = 100
+
+
+def strip_html(value):
+    """Return ``value`` as plain text: tags removed by nh3, entities decoded.
+
+    Decoding can turn ``&lt;b&gt;`` into a new tag, so cleaning repeats
+    until the text no longer changes. Text that still changes after
+    ``SANITISE_ROUNDS`` rounds keeps its last cleaned, entity-encoded form.
+    """
+    for _ in range(SANITISE_ROUNDS):
+        cleaned = nh3.clean(value, tags=set())
+        decoded = html.unescape(cleaned)
+        if decoded == value:
+            return decoded
+        value = decoded
+    return nh3.clean(value, tags=set())
+
+
 class PlainTextField(serializers.CharField):
-    """Text with every HTML tag removed by nh3 before validation of its length."""
+    """Text with every HTML tag removed by nh3 before validation of its length.
+
+    Characters such as ``&`` and ``<`` are stored as typed, not as entities,
+    because every page and PDF escapes plain text when it renders it.
+    """
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        return nh3.clean(value, tags=set()).strip()
+        return strip_html(value).strip()
 
 
 class PolicySerializer(serializers.ModelSerializer):
@@ -217,3 +249,78 @@ class ChangeTransitionSerializer(StrictSerializer):
 
     class Meta:
         fields = ["action", "close_code", "close_notes"]
+
+
+class ObjectIdField(serializers.IntegerField):
+    """The id of a row: a positive 64-bit integer."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class PlannedTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time; one without an offset is read in the server's time zone."""
+
+    EARLIEST = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    LATEST = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+    def to_internal_value(self, value):
+        parsed = super().to_internal_value(value)
+        if not self.EARLIEST <= parsed < self.LATEST:
+            raise serializers.ValidationError(
+                f"{value} is outside the accepted range; give a time from 2000 up to 2099."
+            )
+        return timezone.localtime(parsed)
+
+
+class ChangeRequestInputSerializer(StrictSerializer):
+    """The fields a requester sets, with types, lengths and ranges checked.
+
+    Which fields a change type needs, the planned window and the allowed
+    templates, systems and people are the portal form's rules: the view
+    passes the parsed values to ``ChangeRequestForm`` and the change
+    services, so they apply unchanged.
+    """
+
+    title = PlainTextField(min_length=3, max_length=200)
+    change_type = serializers.ChoiceField(choices=ChangeType.choices)
+    template_id = ObjectIdField(required=False, allow_null=True)
+    description = PlainTextField(min_length=1, max_length=MAX_TEXT_LENGTH)
+    justification = PlainTextField(min_length=1, max_length=MAX_TEXT_LENGTH)
+    system_ids = serializers.ListField(
+        child=ObjectIdField(), required=False, max_length=MAX_LINKED_ITEMS
+    )
+    policy_version_ids = serializers.ListField(
+        child=ObjectIdField(), required=False, max_length=MAX_LINKED_ITEMS
+    )
+    category_id = ObjectIdField(required=False, allow_null=True)
+    impact = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True)
+    likelihood = serializers.ChoiceField(choices=Rating.choices, required=False, allow_blank=True)
+    implementation_plan = PlainTextField(
+        required=False, allow_blank=True, max_length=MAX_TEXT_LENGTH
+    )
+    rollback_plan = PlainTextField(required=False, allow_blank=True, max_length=MAX_TEXT_LENGTH)
+    test_plan = PlainTextField(required=False, allow_blank=True, max_length=MAX_TEXT_LENGTH)
+    planned_start = PlannedTimeField()
+    planned_end = PlannedTimeField()
+    implementer_id = ObjectIdField(required=False, allow_null=True)
+
+    class Meta:
+        fields = [
+            "title",
+            "change_type",
+            "template_id",
+            "description",
+            "justification",
+            "system_ids",
+            "policy_version_ids",
+            "category_id",
+            "impact",
+            "likelihood",
+            "implementation_plan",
+            "rollback_plan",
+            "test_plan",
+            "planned_start",
+            "planned_end",
+            "implementer_id",
+        ]

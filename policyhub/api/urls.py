@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from . import views
+from .fallback import UnknownEndpoint
 
 app_name = "api"
 
@@ -27,4 +28,6 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", views.SchemaView.as_view(), name="schema"),
     path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    # Last: any other address under /api/ gets a JSON 404, never an HTML page.
+    re_path(r"^(?P<path>.*)$", UnknownEndpoint.as_view(), name="unknown_endpoint"),
 ]

@@ -3,7 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
@@ -22,7 +23,7 @@ from ..audit.permissions import VIEW_PERMISSION as VIEW_AUDIT_PERMISSION
 from ..changes import services as change_services
 from ..changes.permissions import visible_changes
 from ..policies.models import PolicyPage, PolicyVersion
-from . import scopes
+from . import change_writes, scopes
 from . import serializers as api_serializers
 from .exceptions import Conflict
 from .pagination import FollowingCursorPagination, IdCursorPagination
@@ -314,23 +315,103 @@ class DeactivateUser(ApiView):
         return Response({"user_id": user.pk, "deactivated": changed})
 
 
+CHANGE_WRITE_SCOPES = (scopes.READ_CHANGES, scopes.WRITE_CHANGES)
+CHANGE_WRITE_ERRORS = {
+    400: inline_serializer(
+        "InvalidRequest",
+        {
+            "error": serializers.CharField(),
+            "detail": serializers.CharField(),
+            "fields": serializers.DictField(child=serializers.ListField()),
+            "request_id": serializers.CharField(),
+        },
+    ),
+}
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    change_writes.IDEMPOTENCY_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description=(
+        "Any unique value of 1 to 255 printable ASCII characters, such as a UUID. "
+        "A retry with the same value returns the change the first request created."
+    ),
+)
+
+
 class ChangeList(ListApiView):
-    """Change requests the calling user may see."""
+    """Change requests the calling user may see; POST creates a draft."""
 
     required_scopes = (scopes.READ_CHANGES,)
+    method_scopes = {"POST": CHANGE_WRITE_SCOPES}
     serializer_class = api_serializers.ChangeRequestSerializer
 
     def get_queryset(self):
         return visible_changes(self.request.user)
 
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return api_serializers.ChangeRequestInputSerializer
+        return api_serializers.ChangeRequestSerializer
+
+    @extend_schema(
+        parameters=[IDEMPOTENCY_PARAMETER],
+        request=api_serializers.ChangeRequestInputSerializer,
+        responses={201: api_serializers.ChangeRequestSerializer, **CHANGE_WRITE_ERRORS},
+    )
+    def post(self, request):
+        key = change_writes.idempotency_key(request)
+        payload = self.get_serializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if key is None:
+            change, created = change_writes.create(request, payload.validated_data), True
+        else:
+            change, created = change_writes.create_once(request, payload.validated_data, key)
+        body = api_serializers.ChangeRequestSerializer(change).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Location"] = reverse("api:change", args=[change.pk])
+        if not created:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
 
 class ChangeDetail(ApiView, generics.RetrieveAPIView):
+    """One change request; PUT and PATCH edit it while its requester may."""
+
     required_scopes = (scopes.READ_CHANGES,)
+    method_scopes = {"PUT": CHANGE_WRITE_SCOPES, "PATCH": CHANGE_WRITE_SCOPES}
     serializer_class = api_serializers.ChangeRequestSerializer
     pagination_class = None
 
     def get_queryset(self):
         return visible_changes(self.request.user)
+
+    def get_serializer_class(self):
+        if self.request.method in ("PUT", "PATCH"):
+            return api_serializers.ChangeRequestInputSerializer
+        return api_serializers.ChangeRequestSerializer
+
+    @extend_schema(
+        request=api_serializers.ChangeRequestInputSerializer,
+        responses={200: api_serializers.ChangeRequestSerializer, **CHANGE_WRITE_ERRORS},
+    )
+    def put(self, request, pk):
+        return self._update(request, partial=False)
+
+    @extend_schema(
+        request=api_serializers.ChangeRequestInputSerializer,
+        responses={200: api_serializers.ChangeRequestSerializer, **CHANGE_WRITE_ERRORS},
+    )
+    def patch(self, request, pk):
+        return self._update(request, partial=True)
+
+    def _update(self, request, partial):
+        change = self.get_object()
+        change_writes.check_editable(request, change)
+        payload = self.get_serializer(data=request.data, partial=partial)
+        payload.is_valid(raise_exception=True)
+        change = change_writes.update(request, change, payload.validated_data)
+        change.refresh_from_db()
+        return Response(api_serializers.ChangeRequestSerializer(change).data)
 
 
 class ChangeTransition(ApiView):

@@ -170,6 +170,7 @@ def campaign_create(request):
                 users=data["people"],
                 grace_days=data["grace_days"],
                 request=request,
+                token=data["token"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -9,8 +9,9 @@ import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -67,11 +68,53 @@ def valid_acknowledgements(version, user_ids):
 
 
 def create_campaign(actor, *, name, versions, due_date, audience=Audience.ALL,
-                    groups=(), departments=(), users=(), grace_days=0, request=None):
-    """Create a campaign and queue its launch; return the launch CampaignJob."""
+                    groups=(), departments=(), users=(), grace_days=0, request=None,
+                    token=None):
+    """Create a campaign and queue its launch; return the launch CampaignJob.
+
+    ``token`` identifies one submission of the launch form: submitting the
+    same form again (a double click, a retried request) returns the first
+    campaign's launch job and creates nothing.
+    """
+    require_compliance_admin(actor)
+    if token is not None:
+        earlier = _launch_job_for_token(token, actor)
+        if earlier is not None:
+            return earlier
+        try:
+            with transaction.atomic():
+                return _create_campaign(
+                    actor, name=name, versions=versions, due_date=due_date,
+                    audience=audience, groups=groups, departments=departments, users=users,
+                    grace_days=grace_days, request=request, token=token,
+                )
+        except IntegrityError:
+            earlier = _launch_job_for_token(token, actor)
+            if earlier is None:
+                raise
+            return earlier
+    return _create_campaign(
+        actor, name=name, versions=versions, due_date=due_date, audience=audience,
+        groups=groups, departments=departments, users=users, grace_days=grace_days,
+        request=request, token=None,
+    )
+
+
+def _launch_job_for_token(token, actor):
+    return (
+        CampaignJob.objects.filter(
+            campaign__request_token=token, campaign__created_by=actor,
+            kind=CampaignJob.Kind.LAUNCH,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def _create_campaign(actor, *, name, versions, due_date, audience, groups, departments,
+                     users, grace_days, request, token):
     from .tasks import launch_campaign_task
 
-    require_compliance_admin(actor)
     today = timezone.localdate()
     if due_date < today:
         raise ValidationError(
@@ -84,6 +127,7 @@ def create_campaign(actor, *, name, versions, due_date, audience=Audience.ALL,
         campaign = Campaign(
             name=name, audience=audience, audience_departments=list(departments),
             due_date=due_date, grace_days=grace_days, created_by=actor,
+            request_token=token,
         )
         campaign._history_user = actor
         campaign.save()
@@ -334,10 +378,31 @@ def audience_source(policy):
     )
 
 
+def _performer_groups(policy):
+    """Return the performing roles when ``policy`` is a procedure, else None."""
+    from ..procedures.models import ProcedurePage
+
+    procedure = ProcedurePage.objects.filter(pk=policy.pk).first()
+    return procedure.performer_groups.all() if procedure is not None else None
+
+
+def _default_audience(policy):
+    return Audience.ALL if _performer_groups(policy) is None else Audience.GROUPS
+
+
 def policy_audience_ids(policy):
-    """Return the ids of the people a policy's campaigns and notices target."""
-    source = audience_source(policy) or Campaign(audience=Audience.ALL)
-    return audience_user_ids(source)
+    """Return the ids of the people a policy's campaigns and notices target.
+
+    Without an earlier campaign, a procedure targets its performing roles and
+    a policy all active employees.
+    """
+    source = audience_source(policy)
+    if source is None and _performer_groups(policy) is not None:
+        users = get_user_model().objects.filter(
+            is_active=True, groups__in=_performer_groups(policy)
+        )
+        return list(users.order_by("pk").values_list("pk", flat=True).distinct())
+    return audience_user_ids(source or Campaign(audience=Audience.ALL))
 
 
 def start_reattestation(version_id):
@@ -363,7 +428,7 @@ def start_reattestation(version_id):
         campaign = Campaign(
             name=f"Re-attestation: {version.title} {version.label}",
             kind=Campaign.Kind.REATTESTATION, source_version=version,
-            audience=source.audience if source else Audience.ALL,
+            audience=source.audience if source else _default_audience(policy),
             audience_departments=list(source.audience_departments) if source else [],
             due_date=due, created_by=actor,
         )
@@ -373,6 +438,8 @@ def start_reattestation(version_id):
         if source is not None:
             campaign.audience_groups.set(source.audience_groups.all())
             campaign.audience_users.set(source.audience_users.all())
+        elif _performer_groups(policy) is not None:
+            campaign.audience_groups.set(_performer_groups(policy))
         record_event(
             "campaign.created", obj=campaign, system_actor="system",
             detail={"versions": [version.pk], "reason": "major version published"},

@@ -1,9 +1,12 @@
+import uuid
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils import timezone
 
+from ..privacy.fields import lookup_hash
 from .models import Audience
 
 
@@ -25,6 +28,10 @@ class AcknowledgementForm(forms.Form):
 class CampaignForm(forms.Form):
     """What a compliance admin fills in to launch a campaign."""
 
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={"required": "The form expired; reload the page and launch again."},
+    )
     name = forms.CharField(max_length=200)
     versions = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -58,6 +65,8 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4())
         self.fields["versions"].queryset = current_version_choices()
         self.fields["versions"].label_from_instance = lambda v: f"{v.title} {v.label}"
 
@@ -71,8 +80,10 @@ class CampaignForm(forms.Form):
         if not entries:
             return []
         User = get_user_model()
+        # Employee numbers are stored encrypted and matched by keyed hash.
+        hashes = [lookup_hash(entry) for entry in entries]
         found = User.objects.filter(
-            Q(email__in=entries) | Q(employee_number__in=entries), is_active=True
+            Q(email__in=entries) | Q(employee_number_hash__in=hashes), is_active=True
         )
         known = {u.email for u in found} | {u.employee_number for u in found}
         unknown = [entry for entry in entries if entry not in known]

@@ -128,7 +128,7 @@ def import_reporting_lines(rows, actor, actor_label):
         for start in range(0, len(changed), BATCH_SIZE):
             bulk_update_with_history(
                 changed[start : start + BATCH_SIZE], User,
-                ["department", "manager", "employee_number"],
+                ["department", "manager", "employee_number", "employee_number_hash"],
                 default_user=actor, default_change_reason="Reporting lines imported",
             )
         record_event(

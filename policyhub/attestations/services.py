@@ -107,12 +107,19 @@ def statuses_for(user):
     A policy needs action when the reader has no valid acknowledgement of its
     current major number: a minor version keeps an earlier acknowledgement
     of the same major version valid, and a periodic re-attestation makes an
-    acknowledgement older than the interval invalid. Two queries, whatever
-    the number of policies.
+    acknowledgement older than the interval invalid. A procedure is listed
+    only for members of its performing roles, who must acknowledge it. Two
+    queries, whatever the number of policies.
     """
+    from ..procedures.models import ProcedurePage
+
+    others_procedures = ProcedurePage.objects.exclude(
+        performer_groups__in=user.groups.values("pk")
+    ).values("pk")
     current = {}
     versions = (
         PolicyVersion.objects.filter(policy__live=True)
+        .exclude(policy_id__in=others_procedures)
         .select_related("policy")
         .order_by("policy_id", "-major", "-minor")
     )

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..policies.models import PolicyVersion
-from .forms import AcknowledgementForm
 from ..training.services.assignments import TrainingRequired
+from .forms import AcknowledgementForm
 from .services import ContentMismatch, StaleVersion, acknowledge
 
 logger = logging.getLogger(__name__)

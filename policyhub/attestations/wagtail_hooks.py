@@ -7,6 +7,7 @@ from wagtail.admin.views.generic import EditView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from ..privacy.fields import lookup_hash
 from .org import set_reporting_line
 
 
@@ -26,6 +27,20 @@ class ReportingLineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.manager_id:
             self.initial["manager_email"] = self.instance.manager.email
+
+    def clean_employee_number(self):
+        number = (self.cleaned_data["employee_number"] or "").strip() or None
+        taken = (
+            get_user_model()
+            .objects.filter(employee_number_hash=lookup_hash(number))
+            .exclude(pk=self.instance.pk)
+        )
+        if number and taken.exists():
+            raise forms.ValidationError(
+                f"Another person already has the employee number {number}; "
+                "check the number."
+            )
+        return number
 
     def clean_manager_email(self):
         email = self.cleaned_data["manager_email"].strip()
@@ -69,7 +84,8 @@ class ReportingLineViewSet(ModelViewSet):
     name = "reporting_lines"
     add_to_admin_menu = True
     list_display = ["__str__", "email", "department", "manager", "employee_number"]
-    search_fields = ["email", "first_name", "last_name", "employee_number", "department"]
+    # employee_number is encrypted, so the database cannot search it.
+    search_fields = ["email", "first_name", "last_name", "department"]
     copy_view_enabled = False
     inspect_view_enabled = False
 

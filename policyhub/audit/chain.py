@@ -20,8 +20,15 @@ CHAIN_FIELDS = (
 
 
 def canonical_content(event):
-    """Return the bytes hashed for ``event``: its fields as sorted, compact JSON."""
+    """Return the bytes hashed for ``event``: its fields as sorted, compact JSON.
+
+    From chain version 2 on, the ``ip_address`` entry is the address's keyed
+    digest, never the address, so the encrypted address can be re-encrypted
+    or erased without changing the hash. Version 1 events hash the address.
+    """
     values = {name: getattr(event, name) for name in CHAIN_FIELDS}
+    if getattr(event, "chain_version", 1) >= 2:
+        values["ip_address"] = event.ip_address_digest or None
     values["occurred_at"] = event.occurred_at.isoformat(timespec="microseconds")
     return json.dumps(values, sort_keys=True, separators=(",", ":"), default=str).encode()
 
@@ -31,6 +38,19 @@ def compute_hash(event):
     digest.update(event.previous_hash.encode())
     digest.update(canonical_content(event))
     return digest.hexdigest()
+
+
+def _address_matches_digest(event):
+    """Return whether a version 2 event's address still matches its digest.
+
+    The chain covers only the digest, so this check ties the encrypted address
+    to the chain. An erased address (anonymisation) has nothing to compare.
+    """
+    if getattr(event, "chain_version", 1) < 2 or not event.ip_address:
+        return True
+    from ..privacy.keys import keyed_hash
+
+    return keyed_hash(event.ip_address) == event.ip_address_digest
 
 
 @dataclass(frozen=True)
@@ -57,7 +77,7 @@ def verify_chain(events, expected_previous=GENESIS_HASH):
                 "inserted before it)",
             )
         actual = compute_hash(event)
-        if actual != event.event_hash:
+        if actual != event.event_hash or not _address_matches_digest(event):
             return ChainReport(
                 checked,
                 event.pk,

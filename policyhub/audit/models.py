@@ -3,6 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from ..policies.models.versions import ImmutableQuerySet
+from ..privacy.fields import EncryptedTextField
 
 
 class Outcome(models.TextChoices):
@@ -34,11 +35,22 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Encrypted at rest. The chain covers ip_address_digest instead, so
+    # re-encryption and erasure of the address leave the chain intact.
+    ip_address = EncryptedTextField(null=True, blank=True, max_plaintext_length=45)
+    ip_address_digest = models.CharField(
+        max_length=64, blank=True, editable=False,
+        help_text="HMAC-SHA256 of the address under POLICYHUB_FIELD_HASH_KEY.",
+    )
     request_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     previous_hash = models.CharField(max_length=64)
     event_hash = models.CharField(max_length=64, unique=True)
+    chain_version = models.PositiveSmallIntegerField(
+        default=2,
+        help_text="1: the hash covers the plain address (events recorded before "
+        "addresses were encrypted); 2: it covers ip_address_digest.",
+    )
 
     objects = ImmutableQuerySet.as_manager()
 

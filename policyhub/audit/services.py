@@ -5,6 +5,7 @@ import logging
 from django.db import connection, transaction
 from django.utils import timezone
 
+from ..privacy.keys import keyed_hash
 from .chain import GENESIS_HASH, compute_hash
 from .models import AuditCheckpoint, AuditEvent, Outcome
 
@@ -84,8 +85,12 @@ def record_event(
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     detail = detail or {}
+    api_key_prefix = getattr(request, "api_key_prefix", "") if request is not None else ""
+    if api_key_prefix:
+        detail = {**detail, "api_key": api_key_prefix}
     if len(str(detail)) > DETAIL_MAX_CHARS:
         raise ValueError(f"Audit detail for {action} exceeds {DETAIL_MAX_CHARS} characters.")
+    ip_address = client_ip(request)
     with transaction.atomic():
         lock_chain()
         event = AuditEvent(
@@ -96,7 +101,8 @@ def record_event(
             object_type=object_type,
             object_id=str(object_id)[:64],
             outcome=outcome,
-            ip_address=client_ip(request),
+            ip_address=ip_address,
+            ip_address_digest=keyed_hash(ip_address) if ip_address else "",
             request_id=getattr(request, "request_id", "") if request else "",
             detail=detail,
             previous_hash=_head_hash(),

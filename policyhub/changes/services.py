@@ -127,12 +127,17 @@ def _template_fields(template):
     }
 
 
-def update_change(change, user, fields, systems, policy_versions=(), request=None):
-    """Save the requester's edits to a draft or returned change."""
+def ensure_editable_by(change, user, request=None):
+    """Raise PermissionDenied, after auditing the denial, unless ``user`` may edit ``change``."""
     if not permissions.can_edit(change, user):
         _deny(user, change, "update", request,
               f"{change.reference} can be edited only by its requester while it is a draft "
               "or returned for more information.")
+
+
+def update_change(change, user, fields, systems, policy_versions=(), request=None):
+    """Save the requester's edits to a draft or returned change."""
+    ensure_editable_by(change, user, request)
     with transaction.atomic():
         return _update_locked(change, user, fields, systems, policy_versions, request)
 

@@ -59,7 +59,7 @@ def validate_request(version, statement_ids, end_date, today=None):
             f"use ids such as {', '.join(list(known)[:3])}."
         )
     if end_date <= today:
-        errors["end_date"] = f"{end_date:%Y-%m-%d} is not in the future; choose a later end date."
+        errors["end_date"] = f"{end_date.isoformat()} is not in the future; choose a later end date."
     elif end_date > latest_end_date(today):
         errors["end_date"] = (
             f"{end_date:%Y-%m-%d} is more than {settings.EXCEPTIONS_MAX_MONTHS} months away; "

@@ -7,6 +7,7 @@ registering a section with ``register_section``.
 
 import csv
 import datetime
+import hashlib
 import io
 import logging
 import tempfile
@@ -59,8 +60,6 @@ class PackWriter:
     def add_file(self, name, fileobj):
         """Copy a binary file object in chunks, hashing as it goes."""
         self._check_name(name)
-        import hashlib
-
         digest, size = hashlib.sha256(), 0
         with self.archive.open(name, "w", force_zip64=True) as member:
             while chunk := fileobj.read(CHUNK):
@@ -70,15 +69,33 @@ class PackWriter:
         self.entries[name] = (digest.hexdigest(), size)
 
     def add_csv(self, name, header, rows):
+        """Write ``rows`` (any iterable) as UTF-8 CSV, a chunk at a time."""
+        self._check_name(name)
+        digest, size = hashlib.sha256(), 0
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(header)
-        writer.writerows(rows)
-        self.add_bytes(name, buffer.getvalue().encode("utf-8"))
+        with self.archive.open(name, "w", force_zip64=True) as member:
+            for row in rows:
+                writer.writerow(row)
+                if buffer.tell() >= CHUNK:
+                    size += _flush(buffer, member, digest)
+            size += _flush(buffer, member, digest)
+        self.entries[name] = (digest.hexdigest(), size)
 
     def _check_name(self, name):
         if name in self.entries or name.startswith("/") or ".." in name.split("/"):
             raise ValueError(f"Invalid or repeated member name {name!r} in evidence pack.")
+
+
+def _flush(buffer, member, digest):
+    """Move the text in ``buffer`` into ``member`` and return the number of bytes written."""
+    data = buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    member.write(data)
+    digest.update(data)
+    return len(data)
 
 
 def period_bounds(pack):
@@ -119,6 +136,7 @@ def build_pack(pack, progress, actor):
             for index, section in enumerate(active):
                 section.build(pack, writer, actor)
                 progress(int(90 * (index + 1) / len(active)))
+            writer.add_bytes("README.txt", _readme().encode())
             manifest = manifest_bytes(
                 writer.entries,
                 organisation=_organisation(),
@@ -130,7 +148,6 @@ def build_pack(pack, progress, actor):
             )
             archive.writestr(MANIFEST_NAME, manifest)
             archive.writestr(SIGNATURE_NAME, sign_detached(manifest))
-            archive.writestr("README.txt", _readme())
         spool.seek(0)
         digest, size = sha256_of(spool)
         spool.seek(0)

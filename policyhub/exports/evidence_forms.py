@@ -3,7 +3,9 @@ import uuid
 from django import forms
 from django.utils import timezone
 
+from ..attestations.models import Campaign
 from ..policies.models import PolicyPage
+from ..training.models import TrainingModulePage
 
 MAX_PERIOD_DAYS = 3 * 366
 
@@ -23,6 +25,16 @@ class EvidencePackForm(forms.Form):
         queryset=PolicyPage.objects.none(), widget=forms.CheckboxSelectMultiple,
         help_text="Leave all unticked to include every policy.",
     )
+    campaigns = forms.ModelMultipleChoiceField(
+        label="Attestation campaigns", required=False,
+        queryset=Campaign.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to include every campaign that ran in the period.",
+    )
+    training_modules = forms.ModelMultipleChoiceField(
+        label="Training modules", required=False,
+        queryset=TrainingModulePage.objects.none(), widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to include every module assigned to anyone.",
+    )
     include_audit = forms.BooleanField(
         label="Include the audit trail extract", required=False, initial=True
     )
@@ -32,6 +44,10 @@ class EvidencePackForm(forms.Form):
         self.fields["policies"].queryset = PolicyPage.objects.filter(
             versions__isnull=False
         ).distinct().order_by("title")
+        self.fields["campaigns"].queryset = Campaign.objects.filter(
+            launched_at__isnull=False
+        ).order_by("-launched_at", "pk")
+        self.fields["training_modules"].queryset = TrainingModulePage.objects.order_by("title")
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("token", uuid.uuid4())

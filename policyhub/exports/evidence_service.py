@@ -14,7 +14,10 @@ from .models import EvidencePack
 logger = logging.getLogger(__name__)
 
 
-def request_pack(user, token, period_start, period_end, policy_slugs, include_audit, request=None):
+def request_pack(
+    user, token, period_start, period_end, policy_slugs, include_audit, request=None,
+    campaign_ids=(), training_module_ids=(),
+):
     """Create the pack for ``token`` and queue its build; return (pack, created).
 
     The form's token makes a double submission return the pack already
@@ -27,12 +30,15 @@ def request_pack(user, token, period_start, period_end, policy_slugs, include_au
             pack = EvidencePack.objects.create(
                 requested_by=user, request_token=token, period_start=period_start,
                 period_end=period_end, policy_slugs=sorted(policy_slugs),
-                include_audit=include_audit,
+                include_audit=include_audit, campaign_ids=sorted(campaign_ids),
+                training_module_ids=sorted(training_module_ids),
             )
             record_event(
                 "export.evidence_pack_requested", actor=user, obj=pack, request=request,
                 detail={"period_start": period_start.isoformat(),
-                        "period_end": period_end.isoformat(), "policies": sorted(policy_slugs)},
+                        "period_end": period_end.isoformat(), "policies": sorted(policy_slugs),
+                        "campaigns": sorted(campaign_ids),
+                        "training_modules": sorted(training_module_ids)},
             )
     except IntegrityError:
         return EvidencePack.objects.get(request_token=token, requested_by=user), False

@@ -3,12 +3,13 @@
 import hashlib
 import json
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .manifest import MANIFEST_NAME, SIGNATURE_NAME, verify_detached
 from .signing import verify_pdf_bytes
 
-UNLISTED_ALLOWED = {MANIFEST_NAME, SIGNATURE_NAME, "README.txt"}
+UNLISTED_ALLOWED = {MANIFEST_NAME, SIGNATURE_NAME}
 
 
 @dataclass
@@ -30,7 +31,13 @@ def verify_pack(path, trusted_pem=None):
         report.problems.append(f"{path}: not a readable ZIP file ({exc}).")
         return report
     with archive:
-        names = set(archive.namelist())
+        all_names = archive.namelist()
+        names = set(all_names)
+        for twice in sorted(name for name, count in Counter(all_names).items() if count > 1):
+            report.problems.append(
+                f"{twice}: the pack holds more than one file of this name; tools disagree "
+                "on which one they read, so the pack cannot be trusted."
+            )
         for required in (MANIFEST_NAME, SIGNATURE_NAME):
             if required not in names:
                 report.problems.append(f"{required} is missing from the pack.")

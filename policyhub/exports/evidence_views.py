@@ -31,6 +31,8 @@ def pack_list(request):
         pack, _ = request_pack(
             request.user, data["token"], data["period_start"], data["period_end"],
             [policy.slug for policy in data["policies"]], data["include_audit"], request=request,
+            campaign_ids=[campaign.pk for campaign in data["campaigns"]],
+            training_module_ids=[module.pk for module in data["training_modules"]],
         )
         return redirect("exports:evidence_pack", pack_id=pack.pk)
     packs = EvidencePack.objects.filter(requested_by=request.user)[:20]

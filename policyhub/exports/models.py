@@ -56,6 +56,12 @@ class EvidencePack(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     policy_slugs = models.JSONField(default=list, blank=True)
+    campaign_ids = models.JSONField(
+        default=list, blank=True, help_text="Campaigns chosen; empty for those active in the period."
+    )
+    training_module_ids = models.JSONField(
+        default=list, blank=True, help_text="Training modules chosen; empty for every assigned one."
+    )
     include_audit = models.BooleanField(default=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField(default=0)

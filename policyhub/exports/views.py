@@ -40,6 +40,12 @@ def download_signed_pdf(request, version_id):
             detail={"resource": "signed_pdf"},
         )
         raise PermissionDenied("Only auditors and compliance admins download signed PDFs.")
+    from ..training.access import refuse_confidential
+
+    if response := refuse_confidential(
+        request, version.classification, version.policy.title, version
+    ):
+        return response
     record = signed_pdf_for(version, actor=f"download:user:{request.user.pk}")
     record_event(
         "export.signed_pdf_downloaded", actor=request.user, obj=version, request=request,
@@ -64,7 +70,11 @@ def signing_certificate(request):
 @login_required
 def verify(request):
     result = None
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        # A malformed header is no size at all; Django's own reader refuses it.
+        declared = 0
     limit = settings.POLICYHUB_VERIFY_MAX_BYTES
     if request.method == "POST" and declared > limit + 64 * 1024:
         # Refuse before Django reads the upload; the margin covers form fields.

@@ -39,11 +39,45 @@ def active_users_on(cutoff):
     """Return the users who existed and were active just before ``cutoff``,
     read from each user's history so later deactivations do not rewrite the past."""
     User = get_user_model()
-    historical = User.history.as_of(cutoff)
+    # ``history_object`` builds each user from its history row alone. The
+    # instances of ``User.history.as_of`` would read the fields that the
+    # history excludes (password, last_login) with one query per user.
+    records = (
+        User.history.filter(history_date__lte=cutoff)
+        .latest_of_each()
+        .exclude(history_type="-")
+    )
+    historical = (record.history_object for record in records)
     return sorted(
         (user for user in historical if user.is_active and user.username != "system"),
         key=lambda user: (user.last_name, user.first_name, user.email),
     )
+
+
+def procedure_audiences(policy_ids):
+    """Return {procedure id: ids of its performers} for the procedures among
+    ``policy_ids``, because only performers must acknowledge a procedure.
+
+    NOTE: group membership has no history, so this uses today's performers.
+    """
+    from ..procedures.models import ProcedurePage
+
+    User = get_user_model()
+    links = ProcedurePage.performer_groups.through.objects.filter(
+        procedurepage_id__in=list(policy_ids)
+    ).values_list("procedurepage_id", "group_id")
+    procedures = set(
+        ProcedurePage.objects.filter(pk__in=list(policy_ids)).values_list("pk", flat=True)
+    )
+    groups = {}
+    for procedure_id, group_id in links:
+        groups.setdefault(group_id, set()).add(procedure_id)
+    audiences = {procedure_id: set() for procedure_id in procedures}
+    members = User.groups.through.objects.filter(group_id__in=list(groups))
+    for group_id, user_id in members.values_list("group_id", "user_id"):
+        for procedure_id in groups[group_id]:
+            audiences[procedure_id].add(user_id)
+    return audiences
 
 
 def policies_in_force(day, slug=None):
@@ -86,15 +120,19 @@ def policies_in_force(day, slug=None):
     for exception in exceptions_in_force(day):
         exceptions.setdefault(exception.version.policy_id, []).append(exception)
 
+    audiences = procedure_audiences(in_force)
     results = []
     for version in sorted(in_force.values(), key=lambda v: v.title):
+        audience = people
+        if version.policy_id in audiences:
+            audience = [p for p in people if p.id in audiences[version.policy_id]]
         entry = PolicyInForce(
             policy=version.policy,
             version=version,
             approvals=list(version.approvals.all()),
             exceptions=exceptions.get(version.policy_id, []),
         )
-        for person in people:
+        for person in audience:
             when = acknowledged_at.get((version.policy_id, person.id))
             if when:
                 entry.acknowledged.append((person, when))

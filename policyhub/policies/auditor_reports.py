@@ -19,11 +19,17 @@ def _render_signed(template, context, reason):
     return sign_pdf(pdf, reason=reason)
 
 
-def as_of_pdf(day, entries, detailed=False):
+def as_of_pdf(day, entries, detailed=False, training=(), training_detailed=False):
     return _render_signed(
         "policies/auditor/as_of_pdf.html",
-        {"day": day, "entries": entries, "detailed": detailed},
-        reason=f"Policies in force on {day:%Y-%m-%d}",
+        {
+            "day": day,
+            "entries": entries,
+            "detailed": detailed,
+            "training": training,
+            "training_detailed": training_detailed,
+        },
+        reason=f"Policies in force and training current on {day:%Y-%m-%d}",
     )
 
 

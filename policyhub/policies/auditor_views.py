@@ -8,7 +8,9 @@ from django.template.response import TemplateResponse
 
 from ..audit.services import record_event
 from ..exports.views import DOWNLOAD_PERMISSION
-from .asof import policies_in_force
+from ..procedures.asof import runs_on
+from ..training.asof import training_on
+from .asof import active_users_on, end_of_day, policies_in_force
 from .auditor_forms import AsOfForm, CompareForm
 from .auditor_reports import as_of_pdf, redline_pdf
 from .models import PolicyPage
@@ -31,30 +33,43 @@ def as_of(request):
     """What was in force on a date, who approved it, who had acknowledged it."""
     _require_auditor(request.user)
     form = AsOfForm(request.GET or None)
-    entries, day, slug = None, None, request.GET.get("policy") or None
+    entries, training, day, procedure_runs = None, None, None, None
+    slug = request.GET.get("policy") or None
+    module_slug = request.GET.get("module") or None
     status = 200
     if request.GET:
         if form.is_valid():
             day = form.cleaned_data["date"]
             entries = policies_in_force(day, slug=slug)
-            record_event(
-                "auditor.as_of_viewed", actor=request.user, request=request,
-                detail={"date": day.isoformat(), "policy": slug or ""},
-            )
+            cutoff = end_of_day(day)
+            training = training_on(day, cutoff, active_users_on(cutoff), module_slug)
+            procedure_runs = runs_on(day, slug=slug)
+            scope = {"date": day.isoformat(), "policy": slug or "", "module": module_slug or ""}
+            record_event("auditor.as_of_viewed", actor=request.user, request=request, detail=scope)
             if request.GET.get("format") == "pdf":
                 record_event(
                     "export.as_of_pdf_downloaded", actor=request.user, request=request,
-                    detail={"date": day.isoformat(), "policy": slug or ""},
+                    detail=scope,
                 )
-                return _pdf_response(
-                    as_of_pdf(day, entries, detailed=bool(slug)), f"as-of-{day:%Y-%m-%d}.pdf"
+                pdf = as_of_pdf(
+                    day, entries, detailed=bool(slug), training=training,
+                    training_detailed=bool(module_slug),
                 )
+                return _pdf_response(pdf, f"as-of-{day:%Y-%m-%d}.pdf")
         else:
             status = 400
     return TemplateResponse(
         request,
         "policies/auditor/as_of.html",
-        {"form": form, "entries": entries, "day": day, "slug": slug},
+        {
+            "form": form,
+            "entries": entries,
+            "training": training,
+            "procedure_runs": procedure_runs,
+            "day": day,
+            "slug": slug,
+            "module_slug": module_slug,
+        },
         status=status,
     )
 

@@ -152,14 +152,17 @@ def _split_front_matter(path, text, errors):
     return None
 
 
-def _check_fields(path, data, errors):
+def _check_fields(path, data, errors, fields=FRONT_MATTER_FIELDS, other_fields=()):
+    """Check the fields in ``fields``. The caller checks ``other_fields``, which
+    are allowed too."""
     problems = []
-    for name in sorted(set(data) - set(FRONT_MATTER_FIELDS)):
+    allowed = [*fields, *other_fields]
+    for name in sorted(set(data) - set(allowed)):
         problems.append(
             f"{path}: unknown front matter field {name!r}; allowed fields are "
-            f"{', '.join(FRONT_MATTER_FIELDS)}."
+            f"{', '.join(allowed)}."
         )
-    for name, spec in FRONT_MATTER_FIELDS.items():
+    for name, spec in fields.items():
         value = data.get(name)
         if value is None or value == "":
             if spec.required:
@@ -260,8 +263,9 @@ def _split_sections(path, body, first_line, errors):
     ]
 
 
-def parse_policy_file(path, organisation, errors):
-    """Return a PolicyDocument for ``path``, or None after adding to ``errors``."""
+def read_front_matter(path, errors):
+    """Return (file text, front matter dict, body, body's first line number), or
+    None after adding to ``errors``."""
     text = _read_text(path, errors)
     if text is None:
         return None
@@ -284,8 +288,23 @@ def parse_policy_file(path, organisation, errors):
     if not isinstance(data, dict):
         errors.append(f"{path}: front matter must be YAML key: value pairs.")
         return None
+    return text, data, body, body_line
+
+
+def parse_policy_file(path, organisation, errors):
+    """Return a PolicyDocument for ``path``, or None after adding to ``errors``."""
+    parsed = read_front_matter(path, errors)
+    if parsed is None:
+        return None
+    text, data, body, body_line = parsed
     if not _check_fields(path, data, errors):
         return None
+    return build_policy_document(path, data, text, body, body_line, organisation, errors)
+
+
+def build_policy_document(path, data, text, body, body_line, organisation, errors):
+    """Return a PolicyDocument from checked front matter and the body, or None
+    after adding to ``errors``."""
     group = Group.objects.filter(
         name=data["approver_group"], name__in=settings.POLICYHUB_APPROVER_GROUPS
     ).first()
@@ -319,7 +338,7 @@ def parse_policy_file(path, organisation, errors):
         approver_group=group,
         review_interval_months=data["review_interval_months"],
         classification=data["classification"],
-        iso27001_controls=data["iso27001_controls"],
+        iso27001_controls=data.get("iso27001_controls") or [],
         regulatory_references=data.get("regulatory_references") or [],
         sections=sections,
         source_sha256=digest,

@@ -79,11 +79,19 @@ def import_policies(source, organisation=None):
 
 
 def _import_one(library, document, report, errors):
-    page = PolicyPage.objects.filter(slug=document.slug).first()
+    pages = PolicyPage.objects.exact_type(PolicyPage)
+    import_page(library, pages, PolicyPage, document, _apply, report, errors)
+
+
+def import_page(parent, pages, model, document, apply, report, errors):
+    """Create ``document`` as a draft under ``parent``, or add a draft revision
+    to the page in ``pages`` with its slug when the text changed."""
+    label = model._meta.verbose_name
+    page = pages.filter(slug=document.slug).first()
     if page is None:
-        page = PolicyPage(live=False)
-        _apply(page, document)
-        library.add_child(instance=page)
+        page = model(live=False)
+        apply(page, document)
+        parent.add_child(instance=page)
         page.save_revision(log_action=True)
         report.created.append(document.slug)
         return
@@ -93,18 +101,18 @@ def _import_one(library, document, report, errors):
         return
     if page.workflow_in_progress:
         errors.append(
-            f"{document.path}: policy {document.slug!r} has a revision awaiting approval; "
+            f"{document.path}: {label} {document.slug!r} has a revision awaiting approval; "
             "finish or cancel that review before importing a new text."
         )
         return
     latest = page.get_latest_revision()
     if page.has_unpublished_changes and latest is not None and latest.user_id is not None:
         errors.append(
-            f"{document.path}: policy {document.slug!r} has draft edits made in the admin "
+            f"{document.path}: {label} {document.slug!r} has draft edits made in the admin "
             f"by user {latest.user_id}; publish or discard them before importing."
         )
         return
-    _apply(draft, document)
+    apply(draft, document)
     draft.change_summary = f"Imported from {document.path.name}."
     draft.change_type = ""
     draft.save_revision(log_action=True)

@@ -19,6 +19,7 @@ ROLE_PERMISSIONS = {
         "api.manage_api_keys",
         "api.view_acknowledgement_status",
         "api.deactivate_users",
+        "scim.provision_users",
     ],
     AUDITORS: ["policies.download_signed_pdf", "policy_exceptions.view_exception_register"],
 }

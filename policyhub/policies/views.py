@@ -7,6 +7,8 @@ from django.template.response import TemplateResponse
 from ..attestations.forms import AcknowledgementForm
 from ..attestations.services import status_for, statuses_for
 from ..exports.views import can_download_signed_pdf
+from ..training.access import refuse_confidential
+from ..training.services.suspensions import suspension_in_force
 
 
 def _require_login(request):
@@ -27,6 +29,7 @@ def policy_list(request, library):
             "page": library,
             "statuses": statuses,
             "action_count": sum(1 for status in statuses if status.action_required),
+            "suspension": suspension_in_force(request.user),
         },
     )
 
@@ -42,12 +45,21 @@ def _exceptions_in_force(user, policy):
     )
 
 
+def _procedures_under(policy):
+    """Live procedures that implement ``policy``, in title order."""
+    from ..procedures.models import ProcedurePage
+
+    return list(ProcedurePage.objects.child_of(policy).live().order_by("title"))
+
+
 def policy_detail(request, policy):
     """The current version of a policy, its history and the acknowledgement form.
 
     ``?version=1.0`` shows an earlier version, read-only.
     """
     if response := _require_login(request):
+        return response
+    if response := refuse_confidential(request, policy.classification, policy.title, policy):
         return response
     versions = list(policy.versions.order_by("-major", "-minor"))
     if not versions:
@@ -78,5 +90,6 @@ def policy_detail(request, policy):
             "approvals": shown.approvals.select_related("approved_by"),
             "can_download": can_download_signed_pdf(request.user, shown),
             "exceptions_in_force": _exceptions_in_force(request.user, policy),
+            "procedures": _procedures_under(policy),
         },
     )

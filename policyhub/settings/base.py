@@ -136,6 +136,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 100
+# A task taken by a worker that dies unacknowledged goes back on the queue
+# after this many seconds. It must exceed the longest task's run time, or a
+# live task would be handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 30 * 60, minimum=60),
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
@@ -213,6 +219,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
+# Date inputs render as ISO dates, the only value browsers show in type=date.
+FORMAT_MODULE_PATH = ["policyhub.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -302,6 +310,10 @@ CHANGES_EMERGENCY_REVIEW_DAYS = env_int("CHANGES_EMERGENCY_REVIEW_DAYS", 5, mini
 CHANGES_ATTACHMENT_MAX_BYTES = env_int("CHANGES_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 CHANGES_ATTACHMENT_EXTENSIONS = env_list(
     "CHANGES_ATTACHMENT_EXTENSIONS", ["pdf", "png", "jpg", "jpeg", "txt", "csv", "docx", "xlsx"]
+)
+# Office attachments are ZIP archives; this bounds what they may unpack to.
+CHANGES_ATTACHMENT_MAX_UNPACKED_BYTES = env_int(
+    "CHANGES_ATTACHMENT_MAX_UNPACKED_BYTES", 100 * 1024 * 1024
 )
 # Weekday (0 = Monday) and time of the regular CAB meeting, for the agenda.
 CHANGES_CAB_MEETING_WEEKDAY = env_int("CHANGES_CAB_MEETING_WEEKDAY", 1, minimum=0)
@@ -577,7 +589,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PREPROCESSING_HOOKS": ["policyhub.api.schema.only_policyhub_api"],
-    "ENUM_NAME_OVERRIDES": {"RatingEnum": "policyhub.changes.risk.Rating"},
+    "ENUM_NAME_OVERRIDES": {
+        "RatingEnum": "policyhub.changes.risk.Rating",
+        # Policy versions and change requests both have a "change_type" field.
+        "PolicyChangeTypeEnum": "policyhub.policies.models.versions.ChangeType",
+        "ChangeRequestTypeEnum": "policyhub.changes.models.change.ChangeType",
+    },
 }
 
 # Content Security Policy (django-csp). Portal pages load scripts and styles
@@ -634,6 +651,9 @@ TRAINING_REMINDER_DAYS_BEFORE = [
     int(day) for day in env_list("TRAINING_REMINDER_DAYS_BEFORE", ["7", "1"])
 ]
 TRAINING_ESCALATION_AFTER_DAYS = env_int("TRAINING_ESCALATION_AFTER_DAYS", 7, minimum=0)
+# Recurring training more than this many days overdue suspends the person's
+# access to Confidential information until they complete it.
+TRAINING_SUSPEND_AFTER_DAYS = env_int("TRAINING_SUSPEND_AFTER_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "training-daily": {
@@ -642,3 +662,180 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 AUDIT_PROTECTED_PATH_PREFIXES = [*AUDIT_PROTECTED_PATH_PREFIXES, "/training/"]
+
+# Data protection (policyhub.privacy): encrypted personal fields, retention
+# periods, and TLS to Redis and PostgreSQL. docs/data-protection.md describes
+# each setting and docs/operations.md the key rotation procedure.
+from .protection import (  # noqa: E402
+    celery_ssl_options,
+    database_ssl_options,
+    read_field_hash_key,
+    read_field_keys,
+    redis_cache,
+)
+
+INSTALLED_APPS += ["policyhub.privacy"]
+# AES-256-GCM keys for encrypted fields, newest first: the first encrypts, every
+# key decrypts. dev.py and test.py fill in fixed keys; production requires both.
+POLICYHUB_FIELD_KEYS = read_field_keys()
+# HMAC-SHA256 key of the lookup hashes stored beside encrypted values.
+POLICYHUB_FIELD_HASH_KEY = read_field_hash_key()
+# CA bundle that Redis's certificate must chain to (rediss:// URLs); empty
+# means the system's CA store.
+REDIS_TLS_CA_CERTS = env_str("REDIS_TLS_CA_CERTS", "")
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL, REDIS_TLS_CA_CERTS)}
+CELERY_BROKER_USE_SSL = celery_ssl_options(CELERY_BROKER_URL, REDIS_TLS_CA_CERTS)
+CELERY_REDIS_BACKEND_USE_SSL = celery_ssl_options(
+    CELERY_RESULT_BACKEND or "", REDIS_TLS_CA_CERTS
+)
+if DATABASE_URL:
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        database_ssl_options(
+            DATABASE_URL,
+            env_str("DATABASE_SSLMODE", ""),
+            env_str("DATABASE_SSLROOTCERT", ""),
+        )
+    )
+# Retention periods in days, per kind of data; policyhub.privacy.retention
+# applies them every night.
+POLICYHUB_RETENTION_DAYS = {
+    # Personal details of a deactivated account are replaced by a pseudonym.
+    "deactivated_user": env_int("RETENTION_DEACTIVATED_USER_DAYS", 730, minimum=1),
+    # Expired sessions, and the session list (address, browser) after sign-out.
+    "sessions": env_int("RETENTION_SESSION_DAYS", 30, minimum=1),
+    # Sign-in attempts and lockout records (addresses, browsers, user names).
+    "login_attempts": env_int("RETENTION_LOGIN_ATTEMPT_DAYS", 90, minimum=1),
+    # API keys, counted from their expiry or revocation.
+    "api_keys": env_int("RETENTION_API_KEY_DAYS", 90, minimum=1),
+    # Records of sent reminders and notices.
+    "notifications": env_int("RETENTION_NOTIFICATION_DAYS", 400, minimum=1),
+}
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "privacy-apply-retention": {
+        "task": "policyhub.privacy.tasks.apply_retention_task",
+        "schedule": crontab(hour=3, minute=10),
+    },
+}
+
+# Procedures: documented operating procedures with scheduled, evidenced runs.
+INSTALLED_APPS += ["policyhub.procedures"]
+# Days before a run's due date on which its performer is reminded; overdue
+# runs are reminded daily. An overdue run is escalated to the performer's
+# line manager this many days after its due date, once per manager and day.
+PROCEDURE_REMINDER_DAYS_BEFORE = [
+    int(day) for day in env_list("PROCEDURE_REMINDER_DAYS_BEFORE", ["3", "1"])
+]
+PROCEDURE_ESCALATION_AFTER_DAYS = env_int("PROCEDURE_ESCALATION_AFTER_DAYS", 2, minimum=0)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    # Every 15 minutes, so cron schedules start runs within 15 minutes of
+    # their time; the unique period key makes repeated ticks harmless.
+    "procedures-create-due-runs": {
+        "task": "policyhub.procedures.tasks.create_due_runs_task",
+        "schedule": crontab(minute="*/15"),
+    },
+    "procedures-remind-and-escalate": {
+        "task": "policyhub.procedures.tasks.remind_and_escalate_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+
+# SCIM 2.0 provisioning (policyhub.scim) at /scim/v2/. Identity providers
+# authenticate with an API key holding the "scim" scope, sent as a bearer
+# token. SCIM may manage only the groups named here; docs/identity.md
+# explains why Compliance Admins is left out by default.
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+INSTALLED_APPS += ["policyhub.scim"]
+SCIM_MANAGED_GROUPS = env_list(
+    "SCIM_MANAGED_GROUPS", ["Employees", "Policy Owners", "Approvers", "Auditors"]
+)
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["scim"] = env_str("SCIM_RATE", "600/min")
+_scim_base_url = _urlsplit(WAGTAILADMIN_BASE_URL)
+SCIM_SERVICE_PROVIDER = {
+    "SCHEME": _scim_base_url.scheme or "https",
+    "NETLOC": _scim_base_url.netloc or "localhost",
+    "USER_ADAPTER": "policyhub.scim.adapters.ScimUser",
+    "GROUP_ADAPTER": "policyhub.scim.adapters.ScimGroup",
+    "USER_FILTER_PARSER": "policyhub.scim.filters.UserFilterQuery",
+    "GROUP_FILTER_PARSER": "policyhub.scim.filters.GroupFilterQuery",
+    "AUTH_CHECK_MIDDLEWARE": "policyhub.scim.authentication.ScimBearerAuthentication",
+    "GET_EXTRA_MODEL_FILTER_KWARGS_GETTER": "policyhub.scim.filters.extra_filter_kwargs_getter",
+    "GET_QUERYSET_POST_PROCESSOR_GETTER": "policyhub.scim.filters.queryset_post_processor_getter",
+    "SERVICE_PROVIDER_CONFIG_MODEL": "policyhub.scim.config.ServiceProviderConfig",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "PolicyHub API key",
+            "description": "An API key with the scim scope, sent as "
+            "Authorization: Bearer ph_xxxxxxxx.<secret>.",
+            "primary": True,
+        }
+    ],
+    "WWW_AUTHENTICATE_HEADER": 'Bearer realm="PolicyHub SCIM"',
+}
+
+# Quarterly access reviews (policyhub.access_reviews): the review of the
+# quarter that just ended starts on the first day of each quarter and is due
+# this many business days after the quarter ends; reminders go out this many
+# days before the due date, on it and daily after it; undecided rights
+# escalate this many days after the due date. docs/access-reviews.md.
+INSTALLED_APPS += ["policyhub.access_reviews"]
+POLICYHUB_ACCESS_REVIEW_DUE_BUSINESS_DAYS = env_int(
+    "POLICYHUB_ACCESS_REVIEW_DUE_BUSINESS_DAYS", 20, minimum=1
+)
+POLICYHUB_ACCESS_REVIEW_REMINDER_DAYS_BEFORE = [
+    int(day) for day in env_list("POLICYHUB_ACCESS_REVIEW_REMINDER_DAYS_BEFORE", ["7", "1"])
+]
+POLICYHUB_ACCESS_REVIEW_ESCALATION_AFTER_DAYS = env_int(
+    "POLICYHUB_ACCESS_REVIEW_ESCALATION_AFTER_DAYS", 3, minimum=0
+)
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "access-review-quarterly-start": {
+        "task": "policyhub.access_reviews.tasks.start_quarterly_review_task",
+        "schedule": crontab(minute=0, hour=6, day_of_month=1, month_of_year="1,4,7,10"),
+    },
+    "access-review-daily": {
+        "task": "policyhub.access_reviews.tasks.daily_access_review_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+AUDIT_PROTECTED_PATH_PREFIXES = [*AUDIT_PROTECTED_PATH_PREFIXES, "/access-reviews/"]
+# TOTP secrets and recovery code seeds are stored encrypted with the field keys.
+MFA_ADAPTER = "policyhub.accounts.mfa.EncryptingMFAAdapter"
+AUDIT_PROTECTED_PATH_PREFIXES = [*AUDIT_PROTECTED_PATH_PREFIXES, "/privacy/"]
+
+# Single sign-on with OpenID Connect (policyhub.sso, allauth's openid_connect
+# provider). Off until POLICYHUB_OIDC_PROVIDERS or OIDC_SERVER_URL names a
+# provider; docs/identity.md shows Azure AD and Okta examples.
+from policyhub.sso.config import providers_from_environment  # noqa: E402
+
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "policyhub.sso",
+]
+SOCIALACCOUNT_ADAPTER = "policyhub.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": providers_from_environment()}
+}
+# An identity provider's verified address signs in to the account with that
+# address (and connects it); the adapter also requires PolicyHub's copy of
+# the address to be verified.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OIDC_REQUEST_TIMEOUT_SECONDS", 10, minimum=1)
+# Create accounts for people the identity provider knows and PolicyHub does
+# not; off, so only provisioned accounts (SCIM, HR import, admin) can sign in.
+OIDC_ALLOW_SIGNUP = env_bool("OIDC_ALLOW_SIGNUP", False)
+# Accept the identity provider's MFA in place of PolicyHub's own when the ID
+# token's amr claim contains one of OIDC_MFA_AMR_VALUES; off, so users who
+# need MFA still enter a PolicyHub TOTP code or use a security key.
+OIDC_TRUST_IDP_MFA = env_bool("OIDC_TRUST_IDP_MFA", False)
+OIDC_MFA_AMR_VALUES = env_list("OIDC_MFA_AMR_VALUES", ["mfa"])

@@ -17,3 +17,9 @@ LOGGING = build_logging(
     service=env_str("POLICYHUB_SERVICE", "web"),
     environment=env_str("POLICYHUB_ENVIRONMENT", "demo"),
 )
+
+# Fixed encryption keys for the local demo; production refuses them.
+from .protection import DEV_FIELD_HASH_KEY, DEV_FIELD_KEYS  # noqa: E402
+
+POLICYHUB_FIELD_KEYS = POLICYHUB_FIELD_KEYS or DEV_FIELD_KEYS  # noqa: F405
+POLICYHUB_FIELD_HASH_KEY = POLICYHUB_FIELD_HASH_KEY or DEV_FIELD_HASH_KEY  # noqa: F405

@@ -16,6 +16,16 @@ COLUMNS = [
     ("due_date", "Due date"), ("valid_until", "Valid until"), ("overdue", "Overdue"),
     ("attempts_exhausted", "Attempts used up"),
 ]
+PHISHING_COLUMNS = [
+    ("person", "Person"), ("email", "Email"), ("department", "Department"),
+    ("clicked", "Clicked"), ("submitted_credentials", "Submitted credentials"),
+    ("reported", "Reported"), ("failed", "Failed"),
+    ("followup_due_date", "Follow-up due"), ("followup_status", "Follow-up status"),
+]
+SUSPENSION_COLUMNS = [
+    ("email", "Email"), ("employee_number", "Employee number"), ("person", "Person"),
+    ("department", "Department"), ("started_at", "Suspended at"), ("reason", "Reason"),
+]
 # Cells starting with these characters are read as formulas by spreadsheets.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,12 +40,12 @@ def _cell(value):
     return value
 
 
-def to_csv(rows):
+def to_csv(rows, columns=COLUMNS):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([label for _, label in COLUMNS])
+    writer.writerow([label for _, label in columns])
     for row in rows:
-        writer.writerow([_cell(row[key]) for key, _ in COLUMNS])
+        writer.writerow([_cell(row[key]) for key, _ in columns])
     return buffer.getvalue().encode("utf-8")
 
 

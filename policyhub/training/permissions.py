@@ -1,10 +1,19 @@
 """Permission checks for seeing and managing training records."""
 
+from django.core.exceptions import PermissionDenied
+
 from ..accounts import roles
 
 
 def is_compliance_admin(user):
     return roles.user_has_role(user, roles.COMPLIANCE_ADMINS)
+
+
+def require_compliance_admin(user, action):
+    """Raise PermissionDenied naming ``action`` unless ``user`` is a
+    compliance administrator."""
+    if not is_compliance_admin(user):
+        raise PermissionDenied(f"Only compliance administrators can {action}.")
 
 
 def can_manage(user, assignment):

@@ -7,9 +7,9 @@ modules or assignments.
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from .models import TrainingAssignment, TrainingCompletion
+from .models import AccessSuspension, TrainingAssignment, TrainingCompletion
 
 OPEN = TrainingAssignment.Status.OPEN
 COMPLETED = TrainingAssignment.Status.COMPLETED
@@ -24,7 +24,9 @@ class ReportFilter:
 
 
 def _assignments(report_filter):
-    rows = TrainingAssignment.objects.filter(user__is_active=True)
+    rows = TrainingAssignment.objects.filter(user__is_active=True).exclude(
+        status=TrainingAssignment.Status.CANCELLED
+    )
     if report_filter.module_id:
         rows = rows.filter(module_id=report_filter.module_id)
     if report_filter.department:
@@ -89,14 +91,14 @@ def overdue(report_filter, today):
     )
 
 
-def detail_rows(report_filter, today):
-    """Return one row per assignment for the CSV, XLSX and PDF exports."""
+def iter_detail_rows(report_filter, today, chunk_size=2000):
+    """Yield one row per assignment for the exports, reading the rows in chunks."""
     rows = (
         _assignments(report_filter).select_related("user", "module")
         .order_by("module__title", "user__last_name", "user__first_name", "pk")
     )
-    return [
-        {
+    for a in rows.iterator(chunk_size=chunk_size):
+        yield {
             "person": str(a.user),
             "email": a.user.email,
             "department": a.user.department,
@@ -108,8 +110,11 @@ def detail_rows(report_filter, today):
             "overdue": a.is_overdue(today),
             "attempts_exhausted": a.attempts_exhausted_at is not None,
         }
-        for a in rows
-    ]
+
+
+def detail_rows(report_filter, today):
+    """Return one row per assignment for the CSV, XLSX and PDF exports."""
+    return list(iter_detail_rows(report_filter, today))
 
 
 def departments():
@@ -123,8 +128,37 @@ def team(manager):
     """Return the manager's reports' assignments, with the latest score of each."""
     return list(
         TrainingAssignment.objects.filter(user__manager=manager, user__is_active=True)
+        .exclude(status=TrainingAssignment.Status.CANCELLED)
         .select_related("user", "module")
-        .annotate(attempts_used=Count("attempts", filter=Q(attempts__cycle=F("cycle"))))
+        .annotate(
+            attempts_used=Count("attempts", filter=Q(attempts__cycle=F("cycle"))),
+            user_suspended=Exists(
+                AccessSuspension.objects.filter(user=OuterRef("user"), lifted_at__isnull=True)
+            ),
+        )
         .order_by("user__last_name", "user__first_name", "module__title")
     )
 
+
+
+def suspensions(report_filter=None):
+    """Return the suspensions in force, oldest first, with the person."""
+    rows = AccessSuspension.objects.filter(lifted_at__isnull=True, user__is_active=True)
+    if report_filter is not None and report_filter.department:
+        rows = rows.filter(user__department=report_filter.department)
+    return list(rows.select_related("user").order_by("started_at", "pk"))
+
+
+def suspension_rows():
+    """Return one row per suspension in force, for the identity provider and HR."""
+    return [
+        {
+            "email": suspension.user.email,
+            "employee_number": suspension.user.employee_number or "",
+            "person": str(suspension.user),
+            "department": suspension.user.department,
+            "started_at": suspension.started_at.isoformat(timespec="seconds"),
+            "reason": suspension.reason,
+        }
+        for suspension in suspensions()
+    ]

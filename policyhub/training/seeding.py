@@ -14,7 +14,7 @@ from ..attestations.system import system_user
 from ..audit.services import record_event
 from ..policies.models import PolicyPage
 from .models import TrainingIndexPage, TrainingModulePage, TrainingModulePolicy, TrainingRule
-from .services import assign_for_rule
+from .services.rules import assign_for_rule
 
 logger = logging.getLogger(__name__)
 # Block ids derive from the module slug and position, so loading an edited
@@ -143,7 +143,7 @@ def _create_rules(module, rules, actor):
             defaults={"due_in_days": spec.get("due_in_days", 14), "created_by": actor},
         )
         if created:
-            assign_for_rule(rule)
+            assign_for_rule(rule, actor, "seed_training")
 
 
 def load_directory(directory):

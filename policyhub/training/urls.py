@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import compliance_views, phishing_views, views
 
 app_name = "training"
 
@@ -19,4 +19,17 @@ urlpatterns = [
     path("assign/", views.assign, name="assign"),
     path("report/", views.report, name="report"),
     path("report.<str:fmt>", views.report_export, name="report_export"),
+    path("rules/", compliance_views.rule_list, name="rules"),
+    path("rules/<int:rule_id>/", compliance_views.rule_detail, name="rule"),
+    path("rules/<int:rule_id>/retire/", compliance_views.rule_retire, name="rule_retire"),
+    path("suspensions/", compliance_views.suspension_list, name="suspensions"),
+    path("suspensions.csv", compliance_views.suspension_export, name="suspension_export"),
+    path("phishing/", phishing_views.exercise_list, name="phishing"),
+    path("phishing/new/", phishing_views.exercise_create, name="phishing_create"),
+    path("phishing/<int:exercise_id>/", phishing_views.exercise_detail,
+         name="phishing_exercise"),
+    path("phishing/<int:exercise_id>/import/", phishing_views.exercise_import,
+         name="phishing_import"),
+    path("phishing/<int:exercise_id>/results.csv", phishing_views.exercise_export,
+         name="phishing_export"),
 ]

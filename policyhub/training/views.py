@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..audit.services import record_event
-from . import exports, reports
+from . import exports, phishing_reports, reports
 from .certificates import issue_certificate
 from .forms import ExtensionForm, ReportFilterForm, RuleForm
 from .models import QuizAttempt, TrainingAssignment, TrainingCompletion, TrainingModulePage
@@ -24,6 +24,7 @@ from .services import (
     submit_attempt,
 )
 from .services.quiz import attempt_questions, lessons_done
+from .services.suspensions import suspend_after_days, suspension_in_force
 
 
 def _compliance_admin_only(request):
@@ -36,6 +37,7 @@ def my_training(request):
     today = timezone.localdate()
     assignments = list(
         TrainingAssignment.objects.filter(user=request.user, module__live=True)
+        .exclude(status=TrainingAssignment.Status.CANCELLED)
         .select_related("module").order_by("status", "due_date")
     )
     completions = list(
@@ -46,6 +48,8 @@ def my_training(request):
         "assignments": assignments, "completions": completions, "today": today,
         "is_manager": request.user.reports.exists(),
         "is_compliance_admin": is_compliance_admin(request.user),
+        "suspension": suspension_in_force(request.user),
+        "suspend_after_days": suspend_after_days(),
     })
 
 
@@ -242,15 +246,15 @@ def assign(request):
         try:
             rule = create_rule(request.user, data["module"], data["target"],
                                group=data["group"], user=data["user"],
-                               due_date=data["due_date"], due_in_days=data["due_in_days"],
-                               request=request)
+                               department=data["department"], due_date=data["due_date"],
+                               due_in_days=data["due_in_days"], request=request)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            count = rule.trainingassignment_set.count()
-            messages.success(request, f"{data['module'].title} assigned; "
-                             f"{count} people have it from this rule.")
-            return redirect("training:report")
+            messages.success(request, f"Rule {rule.pk} created: {data['module'].title} for "
+                             f"{rule.audience}. Its members are being assigned; the "
+                             "status is shown below.")
+            return redirect("training:rules")
     return render(request, "training/assign.html", {"form": form},
                   status=400 if form.errors else 200)
 
@@ -277,6 +281,8 @@ def report(request):
         "by_department": reports.by_department(report_filter, today),
         "period": reports.completions_in_period(report_filter),
         "overdue": reports.overdue(report_filter, today),
+        "suspensions": reports.suspensions(report_filter),
+        "phishing": phishing_reports.cadence(today),
         "departments": reports.departments(),
         "query": request.GET.urlencode(),
     }, status=400 if form.errors else 200)

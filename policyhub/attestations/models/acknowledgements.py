@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from ...policies.models.versions import ImmutableModel
+from ...privacy.fields import EncryptedTextField
 
 
 class Acknowledgement(ImmutableModel):
@@ -22,8 +23,9 @@ class Acknowledgement(ImmutableModel):
         help_text="Attestation cycle: 1 for the first acknowledgement of a version, "
         "then one more each time a periodic re-attestation lapses.",
     )
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=512, blank=True)
+    # Encrypted at rest; the anonymisation of a leaver erases both.
+    ip_address = EncryptedTextField(null=True, blank=True, max_plaintext_length=45)
+    user_agent = EncryptedTextField(blank=True, max_plaintext_length=512)
 
     class Meta:
         ordering = ["-acknowledged_at"]

@@ -66,6 +66,10 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     launched_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    request_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The launch form's token: a second submission of one form launches nothing.",
+    )
 
     objects = CampaignQuerySet.as_manager()
     history = HistoricalRecords()

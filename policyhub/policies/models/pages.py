@@ -163,7 +163,7 @@ class PolicyPage(Page):
     # approval completes, and a live policy is never withdrawn by a timer.
     settings_panels = []
     parent_page_types = ["policies.PolicyIndexPage"]
-    subpage_types = []
+    subpage_types = ["procedures.ProcedurePage"]
 
     content_panels = Page.content_panels + [
         FieldPanel("summary"),

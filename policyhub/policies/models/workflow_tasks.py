@@ -9,7 +9,8 @@ left out of the admin and rejected when posted directly.
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from wagtail.models import Page, Revision, Task, TaskState
+from django.db.models import F
+from wagtail.models import Page, Revision, Task, TaskState, WorkflowState
 
 from ...accounts.approvals import with_affirmation
 from ...accounts.reauth import require_recent_authentication
@@ -82,6 +83,8 @@ class PolicyReviewTask(Task):
         if not self.is_reviewer(obj, user) or user.pk in authors_of_review(obj):
             return False
         workflow_state = obj.current_workflow_state
+        if workflow_state is None:
+            return False
         return user.pk not in approvers_of_other_steps(workflow_state, self)
 
     def user_can_access_editor(self, obj, user):
@@ -98,7 +101,21 @@ class PolicyReviewTask(Task):
 
     @transaction.atomic
     def on_action(self, task_state, user, action_name, **kwargs):
-        obj = task_state.workflow_state.content_object.specific
+        # Two reviewers posting at once must not both act on one step: lock
+        # the review and the step, then act only if the step is still open.
+        WorkflowState.objects.select_for_update().filter(pk=task_state.workflow_state_id).get()
+        task_state = TaskState.objects.select_for_update().get(pk=task_state.pk)
+        workflow_state = task_state.workflow_state
+        if (
+            task_state.status != TaskState.STATUS_IN_PROGRESS
+            or workflow_state.status != WorkflowState.STATUS_IN_PROGRESS
+            or workflow_state.current_task_state_id != task_state.pk
+        ):
+            raise PermissionDenied(
+                "This review step has already been decided, possibly by another "
+                "reviewer a moment ago. Reload the page to see where the review stands."
+            )
+        obj = workflow_state.content_object.specific
         if not self.can_act(obj, user):
             raise PermissionDenied(
                 "You cannot review this revision: reviewers must belong to the "
@@ -112,7 +129,11 @@ class PolicyReviewTask(Task):
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_task_states_user_can_moderate(self, user, **kwargs):
-        candidates = self.task_states.filter(status=TaskState.STATUS_IN_PROGRESS)
+        candidates = self.task_states.filter(
+            status=TaskState.STATUS_IN_PROGRESS,
+            workflow_state__status=WorkflowState.STATUS_IN_PROGRESS,
+            workflow_state__current_task_state=F("pk"),
+        )
         return candidates.filter(
             pk__in=[
                 state.pk
@@ -152,5 +173,3 @@ class ApproverGroupTask(PolicyReviewTask):
         # Wagtail's workflow views pass a plain Page; the group is on the policy.
         group_id = getattr(obj.specific, "approver_group_id", None)
         return [group_id] if group_id else []
-
-

@@ -1,4 +1,5 @@
 from .pages import TrainingIndexPage, TrainingModulePage, TrainingModulePolicy
+from .phishing import PhishingExercise, PhishingImport, PhishingResult
 from .records import (
     DueDateExtension,
     LessonProgress,
@@ -7,10 +8,15 @@ from .records import (
     TrainingCompletion,
     TrainingRule,
 )
+from .suspensions import AccessSuspension
 
 __all__ = [
+    "AccessSuspension",
     "DueDateExtension",
     "LessonProgress",
+    "PhishingExercise",
+    "PhishingImport",
+    "PhishingResult",
     "QuizAttempt",
     "TrainingAssignment",
     "TrainingCompletion",

@@ -11,12 +11,24 @@ from .pages import TrainingModulePage
 
 
 class TrainingRule(models.Model):
-    """Assigns a module to everyone, to the members of a group (a role) or to one user."""
+    """Assigns a module to everyone, to a department, to the members of a
+    group (a role) or to one user.
+
+    A retired rule assigns nobody new; ``retire_rule`` cancels the open
+    assignments that no other active rule covers.
+    """
 
     class Target(models.TextChoices):
         EVERYONE = "everyone", "Every active person"
+        DEPARTMENT = "department", "Everyone in a department"
         GROUP = "group", "Members of a group or role"
         USER = "user", "One person"
+
+    class RunStatus(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Assigning"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
 
     module = models.ForeignKey(TrainingModulePage, on_delete=models.CASCADE, related_name="rules")
     target = models.CharField(max_length=10, choices=Target.choices)
@@ -24,6 +36,10 @@ class TrainingRule(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
         related_name="+",
+    )
+    department = models.CharField(
+        max_length=150, blank=True,
+        help_text="Department name exactly as on the people's accounts.",
     )
     due_date = models.DateField(
         null=True, blank=True,
@@ -38,6 +54,21 @@ class TrainingRule(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    retired_reason = models.TextField(blank=True)
+    run_status = models.CharField(
+        max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED,
+        help_text="State of the background task that assigns the rule's current members.",
+    )
+    run_assigned = models.PositiveIntegerField(
+        default=0, help_text="Assignments the last run created or reopened."
+    )
+    run_finished_at = models.DateTimeField(null=True, blank=True)
+    run_error = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -45,16 +76,31 @@ class TrainingRule(models.Model):
             models.CheckConstraint(
                 name="training_rule_target_matches",
                 condition=(
-                    Q(target="everyone", group__isnull=True, user__isnull=True)
-                    | Q(target="group", group__isnull=False, user__isnull=True)
-                    | Q(target="user", group__isnull=True, user__isnull=False)
+                    Q(target="everyone", group__isnull=True, user__isnull=True, department="")
+                    | Q(target="group", group__isnull=False, user__isnull=True, department="")
+                    | Q(target="user", group__isnull=True, user__isnull=False, department="")
+                    | Q(target="department", group__isnull=True, user__isnull=True)
+                    & ~Q(department="")
                 ),
             ),
         ]
 
     def __str__(self):
-        audience = self.group or self.user or "everyone"
-        return f"{self.module} for {audience}"
+        return f"{self.module} for {self.audience}"
+
+    @property
+    def audience(self):
+        if self.target == self.Target.DEPARTMENT:
+            return f"department {self.department}"
+        if self.target == self.Target.GROUP:
+            return f"group {self.group}"
+        if self.target == self.Target.USER:
+            return str(self.user)
+        return "everyone"
+
+    @property
+    def is_active(self):
+        return self.retired_at is None
 
 
 class TrainingAssignment(models.Model):
@@ -68,6 +114,7 @@ class TrainingAssignment(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "To do"
         COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "No longer required"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_assignments"
@@ -89,6 +136,11 @@ class TrainingAssignment(models.Model):
     extra_attempts = models.PositiveSmallIntegerField(
         default=0, help_text="Attempts granted beyond the module's maximum in this cycle."
     )
+    recurring = models.BooleanField(
+        default=True,
+        help_text="Reopen when the completion's validity ends. Follow-up training "
+        "after a failed phishing exercise is assigned once and does not recur.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -106,6 +158,15 @@ class TrainingAssignment(models.Model):
 
     def is_overdue(self, today):
         return self.status == self.Status.OPEN and self.due_date < today
+
+    def start_new_cycle(self, due_date):
+        """Reopen the assignment as the next cycle, with fresh attempts; the
+        caller saves it."""
+        self.status = self.Status.OPEN
+        self.cycle += 1
+        self.due_date = due_date
+        self.attempts_exhausted_at = None
+        self.extra_attempts = 0
 
 
 class DueDateExtension(models.Model):

@@ -6,15 +6,15 @@ notifications go out after the commit.
 
 from .assignments import (
     TrainingRequired,
-    assign_for_rule,
     assign_new_member,
-    create_rule,
     grant_extension,
     grant_extra_attempt,
+    move_department,
     reopen_lapsed,
     require_training_for_acknowledgement,
 )
 from .quiz import QuizError, complete_lesson, start_attempt, submit_attempt
+from .rules import assign_for_rule, create_rule, edit_rule, release_rule, retire_rule
 
 __all__ = [
     "QuizError",
@@ -23,10 +23,14 @@ __all__ = [
     "assign_new_member",
     "complete_lesson",
     "create_rule",
+    "edit_rule",
     "grant_extension",
     "grant_extra_attempt",
+    "move_department",
+    "release_rule",
     "reopen_lapsed",
     "require_training_for_acknowledgement",
+    "retire_rule",
     "start_attempt",
     "submit_attempt",
 ]

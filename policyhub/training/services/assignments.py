@@ -1,18 +1,19 @@
-"""Assigning modules, renewing lapsed completions, extensions and the
-acknowledgement gate."""
+"""Assigning joiners and movers, renewing lapsed completions, extensions and
+the acknowledgement gate."""
 
 import logging
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 
+from ...attestations.system import system_user
 from ...audit.services import record_event
 from ..models import DueDateExtension, TrainingAssignment, TrainingModulePolicy, TrainingRule
-from ..permissions import can_manage, is_compliance_admin
+from ..permissions import can_manage
+from .rules import active_rules, assign_users, release_assignments, rules_matching
+from .suspensions import lift_if_cleared
 
 logger = logging.getLogger(__name__)
 
@@ -31,85 +32,23 @@ class TrainingRequired(PermissionDenied):
         )
 
 
-def rule_members(rule):
-    """Return the active users a rule applies to."""
-    users = get_user_model().objects.filter(is_active=True)
-    if rule.target == TrainingRule.Target.GROUP:
-        return users.filter(groups=rule.group_id)
-    if rule.target == TrainingRule.Target.USER:
-        return users.filter(pk=rule.user_id)
-    return users
+def assign_new_member(user, actor=None):
+    """Assign every module whose active rules now include ``user``; return
+    how many were created or reopened.
 
-
-def _create_missing(rule, user_ids, due_date):
-    existing = set(
-        TrainingAssignment.objects.filter(module_id=rule.module_id, user_id__in=user_ids)
-        .values_list("user_id", flat=True)
-    )
-    created = []
-    for user_id in user_ids:
-        if user_id in existing:
-            continue
-        try:
-            with transaction.atomic():
-                created.append(TrainingAssignment.objects.create(
-                    user_id=user_id, module_id=rule.module_id, rule=rule, due_date=due_date
-                ))
-        except IntegrityError:
-            # Assigned meanwhile by another rule or a concurrent signal.
-            continue
-    return created
-
-
-def create_rule(actor, module, target, *, group=None, user=None, due_date=None,
-                due_in_days=14, request=None):
-    """Create an assignment rule and assign its current members; return the rule."""
-    if not is_compliance_admin(actor):
-        raise PermissionDenied("Only compliance administrators can assign training.")
-    today = timezone.localdate()
-    if due_date is not None and due_date < today:
-        raise ValidationError(
-            f"Due date {due_date:%d %b %Y} is in the past; choose today or a later date."
-        )
-    with transaction.atomic():
-        rule = TrainingRule(module=module, target=target, group=group, user=user,
-                            due_date=due_date, due_in_days=due_in_days, created_by=actor)
-        rule.full_clean()
-        rule.save()
-        created = assign_for_rule(rule)
-        record_event(
-            "training.rule_created", actor=actor, obj=rule, request=request,
-            detail={"module": module.slug, "target": target, "assigned": created},
-        )
-    return rule
-
-
-def assign_for_rule(rule):
-    """Assign the rule's module to every member who lacks it; return how many.
-
-    NOTE: runs inline with one INSERT per new assignment, so a rule for every
-    person in a large organisation makes a slow request; no batching task yet.
-    """
-    due = rule.due_date or timezone.localdate() + timedelta(days=rule.due_in_days)
-    user_ids = list(rule_members(rule).values_list("pk", flat=True))
-    return len(_create_missing(rule, user_ids, due))
-
-
-def assign_new_member(user):
-    """Assign every module whose rules now include ``user``; return how many.
-
-    New joiners and new group members get ``due_in_days`` from today.
+    New joiners, new group members and people who moved department get
+    ``due_in_days`` from today.
     """
     if not user.is_active:
         return 0
+    actor = actor or system_user()
     group_ids = list(user.groups.values_list("pk", flat=True))
-    rules = TrainingRule.objects.filter(
-        _rules_matching(user.pk, group_ids), module__live=True
-    ).order_by("pk")
+    rules = active_rules().filter(rules_matching(user, group_ids), module__live=True).order_by("pk")
     created = 0
     today = timezone.localdate()
     for rule in rules:
-        created += len(_create_missing(rule, [user.pk], today + timedelta(days=rule.due_in_days)))
+        due = today + timedelta(days=rule.due_in_days)
+        created += assign_users(rule, [user.pk], due, actor)
     if created:
         record_event(
             "training.assigned", obj=user, system_actor="training.assign_new_member",
@@ -118,12 +57,19 @@ def assign_new_member(user):
     return created
 
 
-def _rules_matching(user_id, group_ids):
-    return (
-        Q(target=TrainingRule.Target.EVERYONE)
-        | Q(target=TrainingRule.Target.GROUP, group_id__in=group_ids)
-        | Q(target=TrainingRule.Target.USER, user_id=user_id)
+def move_department(user, previous_department, actor, actor_label):
+    """Apply a department change: assign the new department's modules and
+    release the previous department's open ones that no other rule covers.
+    Return (assigned, cancelled)."""
+    assigned = assign_new_member(user, actor)
+    left_behind = TrainingAssignment.objects.filter(
+        user=user, status=TrainingAssignment.Status.OPEN,
+        rule__target=TrainingRule.Target.DEPARTMENT, rule__department=previous_department,
+    ).values_list("pk", flat=True)
+    cancelled = release_assignments(
+        list(left_behind), actor, f"Moved from department {previous_department}", actor_label
     )
+    return assigned, cancelled
 
 
 def reopen_lapsed(today, actor):
@@ -134,7 +80,7 @@ def reopen_lapsed(today, actor):
     """
     lapsed = (
         TrainingAssignment.objects.filter(
-            status=TrainingAssignment.Status.COMPLETED, valid_until__lt=today
+            status=TrainingAssignment.Status.COMPLETED, valid_until__lt=today, recurring=True
         )
         .select_related("rule")
         .order_by("pk")
@@ -193,6 +139,8 @@ def grant_extension(actor, assignment, new_due_date, reason, request=None):
             detail={"previous": extension.previous_due_date.isoformat(),
                     "new": new_due_date.isoformat(), "cycle": row.cycle},
         )
+        lift_if_cleared(row.user_id, timezone.localdate(),
+                        f"Due date of {row.module.title} extended.", actor, "")
     return extension
 
 

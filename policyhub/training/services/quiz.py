@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ...audit.services import record_event
 from ..models import LessonProgress, QuizAttempt, TrainingAssignment, TrainingCompletion
+from .suspensions import lift_if_cleared
 
 logger = logging.getLogger(__name__)
 
@@ -210,6 +211,7 @@ def _complete(user, row, attempt, now):
         detail={"module": row.module.slug, "cycle": row.cycle,
                 "score_percent": attempt.score_percent, "valid_until": valid_until.isoformat()},
     )
+    lift_if_cleared(user.pk, timezone.localdate(now), f"Completed {row.module.title}.", user, "")
     return completion
 
 

@@ -87,6 +87,10 @@ MEDIA_ROOT: "/app/var/media"
   value: /var/run/secrets/policyhub/redis-url
 - name: POLICYHUB_SIGNING_PASSPHRASE_FILE
   value: /var/run/secrets/policyhub/signing-passphrase
+- name: POLICYHUB_FIELD_KEYS_FILE
+  value: /var/run/secrets/policyhub/field-keys
+- name: POLICYHUB_FIELD_HASH_KEY_FILE
+  value: /var/run/secrets/policyhub/field-hash-key
 {{- if and .Values.objectStorage.bucket .Values.objectStorage.credentialsSecret }}
 - name: AWS_ACCESS_KEY_ID_FILE
   value: /var/run/secrets/policyhub-storage/access-key-id
@@ -132,6 +136,10 @@ MEDIA_ROOT: "/app/var/media"
         path: redis-url
       - key: signing-passphrase
         path: signing-passphrase
+      - key: field-keys
+        path: field-keys
+      - key: field-hash-key
+        path: field-hash-key
 - name: signing
   secret:
     secretName: {{ .Values.secrets.signing.existingSecret }}

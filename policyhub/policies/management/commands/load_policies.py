@@ -1,13 +1,13 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from ...importer import ImportFailed
-from ...loader import import_policies
 
 
 class Command(BaseCommand):
     help = (
         "Import policy Markdown files (YAML front matter) from a directory or "
-        "file as draft pages. Nothing is published; all files import or none."
+        "file as draft pages, and the procedures in the directory's procedures/ "
+        "folder under their policies. Nothing is published; all files import or none."
     )
 
     def add_arguments(self, parser):
@@ -19,24 +19,32 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source, organisation=None, **options):
+        from policyhub.procedures.loader import import_library
+
         try:
-            report = import_policies(source, organisation)
+            report = import_library(source, organisation)
         except ImportFailed as exc:
             count = len(exc.errors)
             raise CommandError(
                 f"Nothing was imported; fix {count} problem(s):\n  "
                 + "\n  ".join(exc.errors)
             ) from None
+        self._write_report(report.policies, "")
+        if any((report.procedures.created, report.procedures.updated,
+                report.procedures.unchanged)):
+            self._write_report(report.procedures, "Procedures: ")
+
+    def _write_report(self, report, prefix):
         for label, slugs in (
             ("created", report.created),
             ("updated (new draft revision)", report.updated),
             ("unchanged", report.unchanged),
         ):
             if slugs:
-                self.stdout.write(f"{label}: {', '.join(slugs)}")
+                self.stdout.write(f"{prefix}{label}: {', '.join(slugs)}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(report.created)} created, {len(report.updated)} updated, "
+                f"{prefix}{len(report.created)} created, {len(report.updated)} updated, "
                 f"{len(report.unchanged)} unchanged."
             )
         )

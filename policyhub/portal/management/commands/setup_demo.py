@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from wagtail.models import Site
 
+from ....procedures.demo import prepare_procedure_demo
 from ...demo import DEMO_ACCOUNTS, approve_pending_policies, create_demo_accounts
 
 
@@ -43,8 +44,11 @@ class Command(BaseCommand):
         published = approve_pending_policies(accounts)
         if published:
             self.stdout.write(f"Approved and published version 1.0 of: {', '.join(published)}")
+        runs = prepare_procedure_demo(accounts)
+        self.stdout.write(f"Created {runs} scheduled procedure runs for the current periods.")
         call_command("seed_changes", stdout=self.stdout)
         call_command("seed_training", stdout=self.stdout)
+        call_command("seed_phishing_demo", stdout=self.stdout)
         self.stdout.write(f"\nDemo sign-in (every account's password: {password})")
         for account in DEMO_ACCOUNTS:
             self.stdout.write(f"  {account.role:<18} {account.email}")
