@@ -18,13 +18,19 @@ from policyhub.exports.tasks import render_signed_pdf
 from policyhub.notifications.models import Delivery
 
 from .conftest import approve, import_one, make_user
-from .test_worker import celery_worker, redis_available, wait_for  # noqa: F401
+from .test_worker import (  # noqa: F401
+    celery_worker,
+    needs_server_database,
+    redis_available,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(
         not redis_available(), reason="Redis is not reachable at CELERY_BROKER_URL"
     ),
+    needs_server_database,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

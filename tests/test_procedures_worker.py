@@ -11,11 +11,17 @@ from policyhub.procedures.models import ProcedureRun
 from policyhub.procedures.tasks import create_due_runs_task
 
 from .procedure_fixtures import performers, procedure  # noqa: F401 - fixtures
-from .test_worker import celery_worker, redis_available, wait_for  # noqa: F401
+from .test_worker import (  # noqa: F401
+    celery_worker,
+    needs_server_database,
+    redis_available,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(not redis_available(), reason="Redis is not reachable at CELERY_BROKER_URL"),
+    needs_server_database,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

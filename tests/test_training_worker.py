@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.mail.backends import locmem
@@ -21,16 +20,17 @@ from policyhub.training.tasks import daily_training_task, run_rule_task, send_re
 
 from .conftest import make_user
 from .test_training_support import write_module
-from .test_worker import celery_worker, redis_available, wait_for  # noqa: F401
+from .test_worker import (  # noqa: F401
+    celery_worker,
+    needs_server_database,
+    redis_available,
+    wait_for,
+)
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(not redis_available(), reason="Redis is not reachable at CELERY_BROKER_URL"),
-    pytest.mark.skipif(
-        "sqlite" in settings.DATABASES["default"]["ENGINE"],
-        reason="The worker thread and the test share SQLite's in-memory database, "
-        "which locks tables across threads; run with DATABASE_URL set to PostgreSQL.",
-    ),
+    needs_server_database,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 

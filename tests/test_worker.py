@@ -22,11 +22,20 @@ def redis_available():
         return False
 
 
+# A worker thread cannot share SQLite's in-memory test database with the test:
+# each locks tables the other needs.
+needs_server_database = pytest.mark.skipif(
+    "sqlite" in settings.DATABASES["default"]["ENGINE"],
+    reason="The worker thread and the test share SQLite's in-memory database, "
+    "which locks tables across threads; run with DATABASE_URL set to PostgreSQL.",
+)
+
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(
         not redis_available(), reason="Redis is not reachable at CELERY_BROKER_URL"
     ),
+    needs_server_database,
 ]
 
 
